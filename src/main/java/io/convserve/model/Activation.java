@@ -1,0 +1,54 @@
+package io.convserve.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/** Element-wise activations; softmax runs over axis 1 (channels of NCHW, features of {@code [N, F]}). */
+public enum Activation {
+    NONE("none"),
+    RELU("relu"),
+    LEAKY_RELU("leaky_relu"),
+    SIGMOID("sigmoid"),
+    TANH("tanh"),
+    SOFTMAX("softmax");
+
+    /** PyTorch's default negative slope, used when {@code leaky_relu} is a layer's {@code activation}. */
+    public static final double DEFAULT_LEAKY_ALPHA = 0.01;
+
+    private final String id;
+
+    Activation(String id) {
+        this.id = id;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public static Activation fromId(String id) {
+        for (Activation a : values()) {
+            if (a.id.equals(id)) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    /** Applies the activation; {@code inPlace} overwrites {@code x} where the op allows it. */
+    public INDArray apply(INDArray x, double alpha, boolean inPlace) {
+        return switch (this) {
+            case NONE -> x;
+            case RELU -> Transforms.relu(x, !inPlace);
+            case LEAKY_RELU -> Transforms.leakyRelu(x, alpha, !inPlace);
+            case SIGMOID -> Transforms.sigmoid(x, !inPlace);
+            case TANH -> Transforms.tanh(x, !inPlace);
+            case SOFTMAX -> {
+                INDArray out = inPlace ? x : x.ulike();
+                Nd4j.exec(new SoftMax(x, out, 1));
+                yield out;
+            }
+        };
+    }
+}

@@ -1,0 +1,79 @@
+package io.convserve.model;
+
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Fully connected layer, PyTorch's {@code nn.Linear}: {@code y = x W^T + b}. The input size is inferred.
+ *
+ * <p>Shape: input {@code [n]}, weight {@code [units, n]}, bias {@code [units]}, output {@code [units]}.
+ */
+public final class Dense extends AbstractLayer {
+
+    private final int units;
+    private final boolean bias;
+    private final Activation activation;
+
+    public Dense(int index, String name, int units, boolean bias, Activation activation) {
+        super(index, name);
+        this.units = units;
+        this.bias = bias;
+        this.activation = activation;
+    }
+
+    static Dense from(LayerConfig c) {
+        int units = c.requiredInt("units");
+        boolean bias = c.bool("bias", true);
+        Activation activation = c.activation("activation");
+        c.finish();
+        return new Dense(c.index(), c.name(), units, bias, activation);
+    }
+
+    @Override
+    public String type() {
+        return "dense";
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return config("units", units, "bias", bias, "activation", activation.id());
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        if (input.rank() != 1) {
+            throw impossible("expects a flat [features] input; add a flatten layer before it (it would receive "
+                    + input.elements() + " features)", "input", input);
+        }
+        return new Shape(units);
+    }
+
+    @Override
+    public List<ParameterSpec> parameters(Shape input) {
+        outputShape(input);
+        ParameterSpec weight = new ParameterSpec("weight", new Shape(units, input.dim(0)), true);
+        return bias ? List.of(weight, new ParameterSpec("bias", new Shape(units), true)) : List.of(weight);
+    }
+
+    @Override
+    public long macs(Shape input) {
+        outputShape(input);
+        return (long) input.dim(0) * units;
+    }
+
+    @Override
+    public Operation compile(Shape input, Map<String, INDArray> params) {
+        outputShape(input);
+        INDArray weightT = params.get("weight").transpose();
+        INDArray b = bias ? params.get("bias").reshape(1, units) : null;
+        return x -> {
+            // x is [N, n]; weightT is [n, units]
+            INDArray y = x.mmul(weightT);
+            if (b != null) {
+                y.addiRowVector(b);
+            }
+            return activation.apply(y, Activation.DEFAULT_LEAKY_ALPHA, true);
+        };
+    }
+}

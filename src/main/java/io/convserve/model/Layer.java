@@ -1,0 +1,39 @@
+package io.convserve.model;
+
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One layer of the stack: immutable configuration plus the arithmetic on it. Shapes exclude the
+ * batch dimension. Every method that takes an input shape may throw {@link ArchitectureException}
+ * naming this layer, the rule and every value.
+ */
+public interface Layer {
+
+    /** Position in the stack, from 0. */
+    int index();
+
+    String name();
+
+    /** The {@code type} of DESIGN §2, e.g. {@code conv2d}. */
+    String type();
+
+    /** Every setting with defaults resolved, snake_case keys, as in model.json (without name and type). */
+    Map<String, Object> config();
+
+    Shape outputShape(Shape input);
+
+    /** Parameter arrays for this input shape (dense and batch norm sizes depend on it). */
+    default List<ParameterSpec> parameters(Shape input) {
+        return List.of();
+    }
+
+    /** Multiply-accumulates of one example, bias excluded. */
+    default long macs(Shape input) {
+        return 0;
+    }
+
+    /** The forward pass for this input shape, with {@code params} keyed by {@link ParameterSpec#name()}. */
+    Operation compile(Shape input, Map<String, INDArray> params);
+}

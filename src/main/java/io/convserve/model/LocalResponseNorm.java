@@ -1,0 +1,76 @@
+package io.convserve.model;
+
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Local response normalisation across channels, PyTorch's {@code nn.LocalResponseNorm} (AlexNet):
+ * {@code b_c = a_c / (k + alpha/size * sum_{j=c-size/2}^{c+(size-1)/2} a_j^2)^beta}, out-of-range channels as zero.
+ *
+ * <p>Computed on NCHW directly: libnd4j's {@code lrn} normalises over the last axis, which is wrong for NCHW.
+ *
+ * <p>Shape: input {@code [C, H, W]}, output the same.
+ */
+public final class LocalResponseNorm extends AbstractLayer {
+
+    private final int size;
+    private final double alpha;
+    private final double beta;
+    private final double k;
+
+    public LocalResponseNorm(int index, String name, int size, double alpha, double beta, double k) {
+        super(index, name);
+        this.size = size;
+        this.alpha = alpha;
+        this.beta = beta;
+        this.k = k;
+    }
+
+    static LocalResponseNorm from(LayerConfig c) {
+        int size = c.positiveInt("size", 5);
+        double alpha = c.number("alpha", 1e-4);
+        double beta = c.number("beta", 0.75);
+        double k = c.number("k", 2.0);
+        c.finish();
+        return new LocalResponseNorm(c.index(), c.name(), size, alpha, beta, k);
+    }
+
+    @Override
+    public String type() {
+        return "local_response_norm";
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return config("size", size, "alpha", alpha, "beta", beta, "k", k);
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        requireImage(input);
+        return input;
+    }
+
+    @Override
+    public Operation compile(Shape input, Map<String, INDArray> params) {
+        outputShape(input);
+        int c = input.channels();
+        int front = size / 2;
+        return x -> {
+            long n = x.size(0);
+            // squares padded along channels: [N, C + size - 1, H, W], x^2 at channel offset `front`
+            INDArray padded = Nd4j.zeros(x.dataType(), n, c + size - 1, input.height(), input.width());
+            padded.get(NDArrayIndex.all(), NDArrayIndex.interval(front, front + c)).assign(x).muli(x);
+            INDArray sum = padded.get(NDArrayIndex.all(), NDArrayIndex.interval(0, c)).dup();
+            for (int o = 1; o < size; o++) {
+                sum.addi(padded.get(NDArrayIndex.all(), NDArrayIndex.interval(o, o + c)));
+            }
+            // sum is [N, C, H, W]: the window's sum of squares
+            INDArray denominator = Transforms.pow(sum.muli(alpha / size).addi(k), beta, false);
+            return x.div(denominator);
+        };
+    }
+}

@@ -1,0 +1,125 @@
+package io.convserve.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * An architecture with its weights, compiled for its declared input shape. Immutable; {@link #forward}
+ * may be called from several threads.
+ */
+public final class Network {
+
+    private final Architecture architecture;
+    private final Summary summary;
+    private final List<Operation> operations;
+    private final long parameterCount;
+
+    private Network(Architecture architecture, List<Operation> operations) {
+        this.architecture = architecture;
+        this.summary = architecture.summarize(architecture.inputShape(), 1);
+        this.operations = List.copyOf(operations);
+        this.parameterCount = summary.totals().parameters();
+    }
+
+    /**
+     * Binds weights keyed {@code <layer>.<param>} (weights.npz names) after strict checks: every array the
+     * layers need is present with the exact shape, finite, floating point; no array is left over.
+     */
+    public static Network create(Architecture architecture, Map<String, INDArray> arrays) {
+        Map<String, INDArray> unused = new HashMap<>(arrays);
+        List<Shape> shapes = architecture.shapes(architecture.inputShape());
+        List<Operation> operations = new ArrayList<>();
+        for (Layer layer : architecture.layers()) {
+            Shape in = shapes.get(layer.index());
+            Map<String, INDArray> params = new HashMap<>();
+            for (ParameterSpec p : layer.parameters(in)) {
+                String key = layer.name() + "." + p.name();
+                params.put(p.name(), checked(layer, key, p, unused.remove(key)));
+            }
+            operations.add(layer.compile(in, params));
+        }
+        if (!unused.isEmpty()) {
+            throw new WeightsException("weights has arrays that no layer uses: " + new TreeSet<>(unused.keySet())
+                    + ". Expected exactly: " + expectedKeys(architecture, shapes));
+        }
+        return new Network(architecture, operations);
+    }
+
+    private static INDArray checked(Layer layer, String key, ParameterSpec p, INDArray array) {
+        String where = layer.type() + " '" + layer.name() + "' (layer " + layer.index() + ")";
+        long[] expected = Arrays.copyOfRange(p.shape().withBatch(1), 1, p.shape().rank() + 1);
+        if (array == null) {
+            throw new WeightsException(where + ": array '" + key + "' is missing; expected shape "
+                    + Arrays.toString(expected));
+        }
+        if (!Arrays.equals(array.shape(), expected)) {
+            throw new WeightsException(where + ": array '" + key + "' has shape " + Arrays.toString(array.shape())
+                    + ", expected " + Arrays.toString(expected));
+        }
+        if (!array.dataType().isFPType()) {
+            throw new WeightsException(where + ": array '" + key + "' has data type " + array.dataType()
+                    + ", expected a floating point type (float32)");
+        }
+        INDArray floats = array.dataType() == DataType.FLOAT ? array.dup('c') : array.castTo(DataType.FLOAT).dup('c');
+        if (floats.length() > 0 && !Double.isFinite(floats.sumNumber().doubleValue())) {
+            throw new WeightsException(where + ": array '" + key + "' contains NaN or infinite values");
+        }
+        return floats;
+    }
+
+    private static List<String> expectedKeys(Architecture architecture, List<Shape> shapes) {
+        List<String> keys = new ArrayList<>();
+        for (Layer layer : architecture.layers()) {
+            for (ParameterSpec p : layer.parameters(shapes.get(layer.index()))) {
+                keys.add(layer.name() + "." + p.name());
+            }
+        }
+        return keys;
+    }
+
+    public Architecture architecture() {
+        return architecture;
+    }
+
+    /** The layer table at the declared input shape, batch 1. */
+    public Summary summary() {
+        return summary;
+    }
+
+    public long parameterCount() {
+        return parameterCount;
+    }
+
+    public Shape inputShape() {
+        return architecture.inputShape();
+    }
+
+    public Shape outputShape() {
+        List<Long> out = summary.outputShape();
+        int[] dims = new int[out.size() - 1];
+        for (int i = 1; i < out.size(); i++) {
+            dims[i - 1] = Math.toIntExact(out.get(i));
+        }
+        return new Shape(dims);
+    }
+
+    /** Runs a float32 batch {@code [N, ...input]} through every layer. */
+    public INDArray forward(INDArray batch) {
+        long[] expected = inputShape().withBatch(batch.size(0));
+        if (!Arrays.equals(batch.shape(), expected)) {
+            throw new IllegalArgumentException("input has shape " + Arrays.toString(batch.shape()) + ", expected "
+                    + Arrays.toString(expected));
+        }
+        INDArray x = batch.dataType() == DataType.FLOAT ? batch : batch.castTo(DataType.FLOAT);
+        for (Operation op : operations) {
+            x = op.apply(x);
+        }
+        return x;
+    }
+}

@@ -1,0 +1,118 @@
+package io.convserve.model;
+
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Max or average pooling, PyTorch's {@code MaxPool2d}/{@code AvgPool2d(count_include_pad=False)} with
+ * {@code ceil_mode}, and Keras' pooling with {@code "same"} padding (padding never counts in an average).
+ *
+ * <p>Shape: input {@code [C, H, W]}, output {@code [C, H_out, W_out]} with H_out/W_out from {@link Window}.
+ */
+public final class Pool2d extends AbstractLayer {
+
+    /** Which reduction the window applies. */
+    public enum Kind { MAX, AVG }
+
+    private final Kind kind;
+    private final Window window;
+
+    public Pool2d(int index, String name, Kind kind, Window window) {
+        super(index, name);
+        this.kind = kind;
+        this.window = window;
+    }
+
+    static Pool2d from(LayerConfig c, Kind kind) {
+        int[] pool = c.pair("pool", null);
+        int[] stride = c.pair("stride", pool);
+        Padding padding = c.padding("padding", true);
+        boolean ceilMode = c.bool("ceil_mode", false);
+        c.finish();
+        Window w = new Window(pool[0], pool[1], stride[0], stride[1], 1, 1, padding, ceilMode);
+        return new Pool2d(c.index(), c.name(), kind, w);
+    }
+
+    @Override
+    public String type() {
+        return kind == Kind.MAX ? "max_pool2d" : "avg_pool2d";
+    }
+
+    @Override
+    public Map<String, Object> config() {
+        return config("pool", List.of(window.kernelH(), window.kernelW()),
+                "stride", List.of(window.strideH(), window.strideW()),
+                "padding", window.padding().describe(), "ceil_mode", window.ceilMode());
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        requireImage(input);
+        if (window.padding() instanceof Padding.Explicit p
+                && (2 * Math.max(p.top(), p.bottom()) > window.kernelH()
+                || 2 * Math.max(p.left(), p.right()) > window.kernelW())) {
+            throw impossible("padding must be at most half of the pool size", "pool",
+                    new int[] {window.kernelH(), window.kernelW()}, "padding", p.describe());
+        }
+        Window.Resolved r = window.resolve(input.height(), input.width());
+        if (r.outH() < 1 || r.outW() < 1) {
+            String axis = r.outH() < 1 ? "height" : "width";
+            throw impossible("output " + axis + " would be " + (r.outH() < 1 ? r.outH() : r.outW()),
+                    "input", input, "pool", new int[] {window.kernelH(), window.kernelW()},
+                    "stride", new int[] {window.strideH(), window.strideW()},
+                    "padding", window.padding().describe(), "ceil_mode", window.ceilMode());
+        }
+        return Shape.chw(input.channels(), r.outH(), r.outW());
+    }
+
+    @Override
+    public Operation compile(Shape input, Map<String, INDArray> params) {
+        Shape out = outputShape(input);
+        Window.Resolved r = window.resolve(input.height(), input.width());
+        Pooling2DConfig config = Pooling2DConfig.builder()
+                .kH(window.kernelH()).kW(window.kernelW())
+                .sH(window.strideH()).sW(window.strideW())
+                .pH(0).pW(0).dH(1).dW(1)
+                .paddingMode(PaddingMode.VALID)
+                .type(kind == Kind.MAX ? Pooling2D.Pooling2DType.MAX : Pooling2D.Pooling2DType.AVG)
+                .divisor(Pooling2D.Divisor.INCLUDE_PADDING)
+                .isNHWC(false)
+                .build();
+        int bottom = r.bottom() + r.extraBottom();
+        int right = r.right() + r.extraRight();
+        double padValue = kind == Kind.MAX ? Double.NEGATIVE_INFINITY : 0.0;
+        INDArray correction = kind == Kind.AVG && r.hasPadding() ? divisorCorrection(input, out, r) : null;
+        return x -> {
+            // x is [N, C, H, W]; padded explicitly so that the op itself never pads
+            INDArray in = Tensors.padSpatial(x, r.top(), bottom, r.left(), right, padValue);
+            INDArray y = kind == Kind.MAX ? Nd4j.cnn().maxPooling2d(in, config) : Nd4j.cnn().avgPooling2d(in, config);
+            return correction == null ? y : y.muli(correction);
+        };
+    }
+
+    /**
+     * {@code [1, 1, H_out, W_out]}: window area / number of window cells inside the input, which turns an
+     * average over the zero-padded window into an average over the input cells only.
+     */
+    private INDArray divisorCorrection(Shape input, Shape out, Window.Resolved r) {
+        float[] values = new float[out.height() * out.width()];
+        int area = window.kernelH() * window.kernelW();
+        for (int i = 0; i < out.height(); i++) {
+            int rows = inside(i * window.strideH() - r.top(), window.kernelH(), input.height());
+            for (int j = 0; j < out.width(); j++) {
+                int cols = inside(j * window.strideW() - r.left(), window.kernelW(), input.width());
+                values[i * out.width() + j] = rows * cols == 0 ? 0f : (float) area / (rows * cols);
+            }
+        }
+        return Nd4j.create(values, new long[] {1, 1, out.height(), out.width()}, 'c');
+    }
+
+    private static int inside(int start, int length, int size) {
+        return Math.max(0, Math.min(start + length, size) - Math.max(start, 0));
+    }
+}

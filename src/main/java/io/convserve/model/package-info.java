@@ -1,0 +1,2 @@
+/** The layer stack: shapes, shape arithmetic, parameter counts and the ND4J forward pass (no Spring). */
+package io.convserve.model;

@@ -1,0 +1,187 @@
+package io.convserve.registry;
+
+import io.convserve.model.Architecture;
+import io.convserve.model.Initializer;
+import io.convserve.model.LayerConfigException;
+import io.convserve.model.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Parses and checks {@code model.json}; every error names the field and the value received. */
+public final class ModelDefinitionReader {
+
+    private static final Set<String> TOP_LEVEL = Set.of("format_version", "name", "description", "input", "output",
+            "preprocessing", "init", "layers");
+    private static final Set<String> PREPROCESSING = Set.of("color", "resize", "center_crop", "scale", "mean", "std",
+            "invert");
+
+    private final JsonMapper mapper = JsonMapper.builder().build();
+
+    public ModelDefinition read(byte[] json, String source) {
+        Map<String, Object> root;
+        try {
+            root = mapper.readValue(json, Map.class);
+        } catch (JacksonException e) {
+            throw new ModelLoadException(source + " is not valid JSON: " + e.getOriginalMessage());
+        }
+        return parse(root, source);
+    }
+
+    /** Builds a definition from a parsed JSON object (also used for architectures posted to /v2/summary). */
+    @SuppressWarnings("unchecked")
+    public ModelDefinition parse(Map<String, Object> root, String source) {
+        try {
+            for (String key : root.keySet()) {
+                if (!TOP_LEVEL.contains(key)) {
+                    throw new ModelLoadException(source + ": unknown field '" + key + "'. Expected one of: "
+                            + new java.util.TreeSet<>(TOP_LEVEL));
+                }
+            }
+            Object version = root.get("format_version");
+            if (version != null && !(version instanceof Number n && n.intValue() == 1)) {
+                throw new ModelLoadException(source + ": format_version must be 1. Received: " + version);
+            }
+            String name = string(root, "name", source, false);
+            String description = string(root, "description", source, false);
+            ModelDefinition.TensorSpec input = input(root.get("input"), source);
+            Object output = root.get("output");
+            String outputName = output instanceof Map<?, ?> m && m.get("name") instanceof String s ? s : "output";
+            Object layers = root.get("layers");
+            if (!(layers instanceof List<?> list)) {
+                throw new ModelLoadException(source + ": field 'layers' must be a list of layer objects. Received: "
+                        + layers);
+            }
+            List<Map<String, Object>> layerConfigs = new ArrayList<>();
+            for (int i = 0; i < list.size(); i++) {
+                if (!(list.get(i) instanceof Map<?, ?> layer)) {
+                    throw new ModelLoadException(source + ": layer " + i + " must be a JSON object. Received: "
+                            + list.get(i));
+                }
+                layerConfigs.add((Map<String, Object>) layer);
+            }
+            int[] dims = input.shape().stream().mapToInt(Integer::intValue).toArray();
+            Architecture architecture = Architecture.fromConfig(new Shape(dims), layerConfigs);
+            return new ModelDefinition(name, description, input, outputName,
+                    preprocessing(root.get("preprocessing"), source), init(root.get("init"), source),
+                    architecture, List.copyOf(layerConfigs));
+        } catch (LayerConfigException e) {
+            throw new ModelLoadException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String string(Map<String, Object> root, String key, String source, boolean required) {
+        Object v = root.get(key);
+        if (v == null && !required) {
+            return null;
+        }
+        if (!(v instanceof String s)) {
+            throw new ModelLoadException(source + ": field '" + key + "' must be a string. Received: " + v);
+        }
+        return s;
+    }
+
+    private static ModelDefinition.TensorSpec input(Object value, String source) {
+        if (!(value instanceof Map<?, ?> m)) {
+            throw new ModelLoadException(source + ": field 'input' must be an object with 'shape' [C, H, W]. Received: "
+                    + value);
+        }
+        Object name = m.get("name");
+        Object datatype = m.get("datatype");
+        Object layout = m.get("layout");
+        if (datatype != null && !"FP32".equals(datatype)) {
+            throw new ModelLoadException(source + ": input.datatype must be \"FP32\". Received: " + datatype);
+        }
+        if (layout != null && !"NCHW".equals(layout)) {
+            throw new ModelLoadException(source + ": input.layout must be \"NCHW\" (import NHWC models with the "
+                    + "importer). Received: " + layout);
+        }
+        List<Integer> shape = positiveInts(m.get("shape"), "input.shape", source);
+        if (shape.size() != 3 && shape.size() != 1) {
+            throw new ModelLoadException(source + ": input.shape must be [C, H, W] without the batch dimension. "
+                    + "Received: " + shape);
+        }
+        return new ModelDefinition.TensorSpec(name instanceof String s ? s : "input", shape, "FP32", "NCHW");
+    }
+
+    private static List<Integer> positiveInts(Object value, String field, String source) {
+        if (value instanceof List<?> list && !list.isEmpty()) {
+            List<Integer> out = new ArrayList<>();
+            for (Object o : list) {
+                if (!(o instanceof Integer i) || i < 1) {
+                    throw new ModelLoadException(source + ": " + field + " must be a list of positive integers. "
+                            + "Received: " + value);
+                }
+                out.add(i);
+            }
+            return List.copyOf(out);
+        }
+        throw new ModelLoadException(source + ": " + field + " must be a list of positive integers. Received: "
+                + value);
+    }
+
+    private static ModelDefinition.Preprocessing preprocessing(Object value, String source) {
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof Map<?, ?> m)) {
+            throw new ModelLoadException(source + ": field 'preprocessing' must be an object. Received: " + value);
+        }
+        for (Object key : m.keySet()) {
+            if (!PREPROCESSING.contains(key)) {
+                throw new ModelLoadException(source + ": unknown field 'preprocessing." + key + "'. Expected one of: "
+                        + new java.util.TreeSet<>(PREPROCESSING));
+            }
+        }
+        Object color = m.get("color");
+        if (color != null && !"grayscale".equals(color) && !"rgb".equals(color)) {
+            throw new ModelLoadException(source + ": preprocessing.color must be \"grayscale\" or \"rgb\". Received: "
+                    + color);
+        }
+        List<Integer> resize = m.get("resize") == null ? null : positiveInts(m.get("resize"), "preprocessing.resize", source);
+        List<Integer> crop = m.get("center_crop") == null ? null
+                : positiveInts(m.get("center_crop"), "preprocessing.center_crop", source);
+        Object scale = m.get("scale");
+        if (scale != null && !(scale instanceof Number)) {
+            throw new ModelLoadException(source + ": preprocessing.scale must be a number. Received: " + scale);
+        }
+        Object invert = m.get("invert");
+        return new ModelDefinition.Preprocessing((String) color, resize, crop,
+                scale == null ? null : ((Number) scale).doubleValue(), doubles(m.get("mean"), "mean", source),
+                doubles(m.get("std"), "std", source), Boolean.TRUE.equals(invert));
+    }
+
+    private static List<Double> doubles(Object value, String field, String source) {
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof List<?> list) {
+            List<Double> out = new ArrayList<>();
+            for (Object o : list) {
+                if (!(o instanceof Number n)) {
+                    throw new ModelLoadException(source + ": preprocessing." + field
+                            + " must be a list of numbers, one per channel. Received: " + value);
+                }
+                out.add(n.doubleValue());
+            }
+            return List.copyOf(out);
+        }
+        throw new ModelLoadException(source + ": preprocessing." + field
+                + " must be a list of numbers, one per channel. Received: " + value);
+    }
+
+    private static ModelDefinition.Init init(Object value, String source) {
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Map<?, ?> m && Initializer.HE_NORMAL.equals(m.get("scheme"))) {
+            Object seed = m.get("seed");
+            return new ModelDefinition.Init(Initializer.HE_NORMAL, seed instanceof Number n ? n.longValue() : 0L);
+        }
+        throw new ModelLoadException(source + ": field 'init' must be {\"scheme\": \"he_normal\", \"seed\": N}. "
+                + "Received: " + value);
+    }
+}
