@@ -1,0 +1,84 @@
+package io.convserve.api;
+
+import io.convserve.model.ArchitectureException;
+import io.convserve.model.LayerConfigException;
+import io.convserve.registry.ModelLoadException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * The one place that maps exceptions to statuses (DESIGN §4): domain errors to 400/404/422, Spring's own
+ * (404, 405, 413, 415, unreadable bodies) to the same JSON shape, anything else to a 500 without internals.
+ */
+@RestControllerAdvice
+class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+    @ExceptionHandler(ApiException.class)
+    ResponseEntity<Object> api(ApiException e) {
+        return Problems.response(e.status(), e.getMessage());
+    }
+
+    @ExceptionHandler(ArchitectureException.class)
+    ResponseEntity<Object> impossible(ArchitectureException e) {
+        return Problems.response(HttpStatus.UNPROCESSABLE_CONTENT, e.getMessage());
+    }
+
+    @ExceptionHandler({LayerConfigException.class, ModelLoadException.class})
+    ResponseEntity<Object> malformed(RuntimeException e) {
+        return Problems.response(HttpStatus.BAD_REQUEST, e.getMessage());
+    }
+
+    @ExceptionHandler(ArithmeticException.class)
+    ResponseEntity<Object> overflow(ArithmeticException e) {
+        return Problems.response(HttpStatus.UNPROCESSABLE_CONTENT,
+                "the requested shape is too large: a size or count overflows 64-bit arithmetic (" + e.getMessage() + ")");
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<Object> bug(Exception e) {
+        log.error("unhandled error", e);
+        return Problems.response(HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e.getClass().getSimpleName());
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
+                                                                  HttpHeaders headers, HttpStatusCode status,
+                                                                  WebRequest request) {
+        String cause = ex.getMostSpecificCause().getMessage();
+        String first = cause == null ? "" : cause.lines().findFirst().orElse("");
+        return Problems.response(HttpStatus.BAD_REQUEST, "request body is not valid JSON: " + first);
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleNoResourceFoundException(
+            org.springframework.web.servlet.resource.NoResourceFoundException ex, HttpHeaders headers,
+            HttpStatusCode status, WebRequest request) {
+        return Problems.response(HttpStatus.NOT_FOUND, "no route for " + ex.getHttpMethod() + " /"
+                + ex.getResourcePath() + "; the routes are listed at /v3/api-docs");
+    }
+
+    /** Spring's own errors keep their status and detail, and gain {@code error}. */
+    @Override
+    protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
+                                                             HttpStatusCode statusCode, WebRequest request) {
+        ResponseEntity<Object> response = super.handleExceptionInternal(ex, body, headers, statusCode, request);
+        if (response != null && response.getBody() instanceof ProblemDetail problem) {
+            String detail = problem.getDetail() != null ? problem.getDetail() : problem.getTitle();
+            problem.setProperty("error", detail);
+            problem.setType(java.net.URI.create(Problems.TYPE_BASE + statusCode.value()));
+        }
+        return response;
+    }
+}

@@ -1,0 +1,61 @@
+package io.convserve.system;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Collections;
+import java.util.Enumeration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/** Reads a request body that comes without {@code Content-Type} as JSON (DESIGN §4: some v2 clients send none). */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 10)
+class DefaultJsonContentTypeFilter extends OncePerRequestFilter {
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if (request.getContentType() != null || !hasBody(request)) {
+            chain.doFilter(request, response);
+            return;
+        }
+        chain.doFilter(new HttpServletRequestWrapper(request) {
+            @Override
+            public String getContentType() {
+                return MediaType.APPLICATION_JSON_VALUE;
+            }
+
+            @Override
+            public String getHeader(String name) {
+                return HttpHeaders.CONTENT_TYPE.equalsIgnoreCase(name) ? MediaType.APPLICATION_JSON_VALUE
+                        : super.getHeader(name);
+            }
+
+            @Override
+            public Enumeration<String> getHeaders(String name) {
+                return HttpHeaders.CONTENT_TYPE.equalsIgnoreCase(name)
+                        ? Collections.enumeration(java.util.List.of(MediaType.APPLICATION_JSON_VALUE))
+                        : super.getHeaders(name);
+            }
+
+            @Override
+            public Enumeration<String> getHeaderNames() {
+                java.util.List<String> names = Collections.list(super.getHeaderNames());
+                names.add(HttpHeaders.CONTENT_TYPE);
+                return Collections.enumeration(names);
+            }
+        }, response);
+    }
+
+    private static boolean hasBody(HttpServletRequest request) {
+        return request.getContentLengthLong() > 0 || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
+    }
+}

@@ -1,0 +1,2 @@
+/** Configuration, start-up wiring, OpenAPI and web setup. */
+package io.convserve.system;

@@ -1,0 +1,75 @@
+package io.convserve.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.convserve.registry.LoadedModel;
+import io.convserve.registry.ModelLoader;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Forward passes against PyTorch and Keras. Each folder under {@code golden/} was written by
+ * {@code golden/generate.py}: a model (model.json + 1/weights.npz) and io.npz with the framework's
+ * input and output. The model is loaded through the real loader, so weight layouts are checked too.
+ * Tolerance: max |ours - theirs| <= 1e-4 * max(1, max |theirs|).
+ */
+class GoldenForwardTest {
+
+    static final double TOLERANCE = 1e-4;
+
+    static Path goldenRoot() {
+        try {
+            return Path.of(GoldenForwardTest.class.getClassLoader().getResource("golden").toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Stream<String> cases() throws Exception {
+        try (Stream<Path> dirs = Files.list(goldenRoot())) {
+            return dirs.filter(d -> Files.isRegularFile(d.resolve("io.npz")))
+                    .map(d -> d.getFileName().toString()).sorted().toList().stream();
+        }
+    }
+
+    @Test
+    void everyLayerTypeHasAGoldenCase() throws Exception {
+        java.util.Set<String> covered = new java.util.TreeSet<>();
+        for (String name : cases().toList()) {
+            LoadedModel model = new ModelLoader().load(goldenRoot().resolve(name), "1");
+            model.definition().architecture().layers().forEach(l -> covered.add(l.type()));
+        }
+        assertThat(covered).containsAll(Layers.TYPES);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void forwardMatchesReferenceFramework(String name) throws Exception {
+        Path dir = goldenRoot().resolve(name);
+        LoadedModel model = new ModelLoader().load(dir, "1");
+        Map<String, INDArray> io = Nd4j.createFromNpzFile(dir.resolve("io.npz").toFile());
+        INDArray input = io.get("input").castTo(DataType.FLOAT);
+        INDArray expected = io.get("output").castTo(DataType.FLOAT);
+
+        INDArray actual = model.network().forward(input);
+
+        assertThat(actual.shape()).as("output shape").isEqualTo(expected.shape());
+        double scale = Math.max(1.0, Transforms.abs(expected).maxNumber().doubleValue());
+        double maxError = Transforms.abs(actual.sub(expected)).maxNumber().doubleValue();
+        System.out.printf("golden %-28s max_abs_error=%.3e scale=%.3e%n", name, maxError, scale);
+        assertThat(maxError).as("max abs error vs %s, output scale %s", Arrays.toString(expected.shape()), scale)
+                .isLessThanOrEqualTo(TOLERANCE * scale);
+    }
+}
