@@ -1,0 +1,42 @@
+package io.convserve;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** Dependencies point one way, api -> serving -> registry -> model, and the engine has no Spring in it. */
+class ArchitectureRulesTest {
+
+    private final JavaClasses classes = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.convserve");
+
+    @Test
+    void modelUsesOnlyNd4jAndTheJdk() {
+        noClasses().that().resideInAPackage("io.convserve.model..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "tools.jackson..",
+                        "io.convserve.registry..", "io.convserve.serving..", "io.convserve.api..",
+                        "io.convserve.system..", "io.convserve.metrics..")
+                .check(classes);
+    }
+
+    @Test
+    void registryDoesNotKnowHttpOrServing() {
+        noClasses().that().resideInAPackage("io.convserve.registry..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.convserve.api..", "io.convserve.serving..",
+                        "org.springframework.web..", "jakarta.servlet..")
+                .check(classes);
+    }
+
+    @Test
+    void servingHasNoHttpTypes() {
+        noClasses().that().resideInAPackage("io.convserve.serving..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.convserve.api..", "org.springframework.web..",
+                        "org.springframework.http..", "jakarta.servlet..")
+                .allowEmptyShould(true)
+                .check(classes);
+    }
+}
