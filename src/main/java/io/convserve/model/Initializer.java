@@ -32,7 +32,7 @@ public final class Initializer {
                 INDArray array = switch (p.name()) {
                     case "weight" -> {
                         long fanIn = p.shape().elements() / p.shape().dim(0);
-                        yield Nd4j.randn(0.0, Math.sqrt(2.0 / fanIn), shape, random).castTo(DataType.FLOAT);
+                        yield Nd4j.randn(0.0, Math.sqrt(2.0 / fanIn), shape, random);
                     }
                     case "gamma", "moving_variance" -> Nd4j.ones(DataType.FLOAT, shape);
                     default -> Nd4j.zeros(DataType.FLOAT, shape);

@@ -66,7 +66,8 @@ public final class Network {
             throw new WeightsException(where + ": array '" + key + "' has data type " + array.dataType()
                     + ", expected a floating point type (float32)");
         }
-        INDArray floats = array.dataType() == DataType.FLOAT ? array.dup('c') : array.castTo(DataType.FLOAT).dup('c');
+        boolean ready = array.dataType() == DataType.FLOAT && array.ordering() == 'c' && !array.isView();
+        INDArray floats = ready ? array : array.castTo(DataType.FLOAT).dup('c');
         if (floats.length() > 0 && !Double.isFinite(floats.sumNumber().doubleValue())) {
             throw new WeightsException(where + ": array '" + key + "' contains NaN or infinite values");
         }
