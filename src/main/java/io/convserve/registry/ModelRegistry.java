@@ -42,7 +42,11 @@ public final class ModelRegistry {
             for (Path dir : children.filter(Files::isDirectory).sorted().toList()) {
                 String name = dir.getFileName().toString();
                 if (ModelLoader.MODEL_NAME.matcher(name).matches()) {
-                    load(name);
+                    try {
+                        load(name);
+                    } catch (ModelLoadException e) {
+                        // recorded in failures(); the other models still load
+                    }
                 }
             }
         } catch (IOException e) {
@@ -50,9 +54,18 @@ public final class ModelRegistry {
         }
     }
 
-    /** Loads every version of one model; on failure the versions already serving stay untouched. */
+    /**
+     * Loads every version of one model; on failure the versions already serving stay untouched, the reason
+     * is recorded and a {@link ModelLoadException} is thrown.
+     */
     public void load(String name) {
+        if (!ModelLoader.MODEL_NAME.matcher(name).matches()) {
+            throw new ModelLoadException("invalid model name '" + name + "': use letters, digits, '.', '_' and '-'");
+        }
         Path dir = repository.resolve(name);
+        if (!Files.isDirectory(dir)) {
+            throw new ModelLoadException("model '" + name + "' is not in the repository. Model folders: " + available());
+        }
         try {
             List<String> versions = loader.versions(dir);
             if (versions.isEmpty()) {
@@ -71,6 +84,26 @@ public final class ModelRegistry {
         } catch (ModelLoadException e) {
             failures.put(name, e.getMessage());
             log.error("failed to load model={} reason=\"{}\"", name, e.getMessage());
+            throw e;
+        }
+    }
+
+    /** Stops serving a model; returns false when it was not loaded. */
+    public boolean unload(String name) {
+        boolean removed = models.remove(name) != null;
+        if (removed) {
+            log.info("unloaded model={}", name);
+        }
+        return removed;
+    }
+
+    /** Model folders present in the repository, loaded or not. */
+    public List<String> available() {
+        try (Stream<Path> children = Files.list(repository)) {
+            return children.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+                    .filter(n -> ModelLoader.MODEL_NAME.matcher(n).matches()).sorted().toList();
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot list the model repository: " + e.getMessage(), e);
         }
     }
 

@@ -1,18 +1,52 @@
 package io.convserve.serving;
 
 import io.convserve.registry.LoadedModel;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.springframework.stereotype.Service;
 
 /**
- * Runs a batch through a loaded model version. The version object is the one the request resolved, so a
- * request finishes on the version that accepted it.
+ * Runs batches through loaded model versions and keeps their statistics. The version object is the one the
+ * request resolved, so a request finishes on the version that accepted it.
  */
 @Service
 public class InferenceService {
 
+    /** The output of one forward pass: {@code [N, ...output]} as a row-major float array. */
+    public record Result(long[] shape, float[] values) {
+    }
+
+    private final Map<String, ModelStatistics> statistics = new ConcurrentHashMap<>();
+
     /** Forward pass of a float32 batch {@code [N, ...input]}; returns {@code [N, ...output]}. */
     public INDArray infer(LoadedModel model, INDArray batch) {
         return model.network().forward(batch);
+    }
+
+    /** Forward pass of row-major values of shape {@code [N, ...input]}, timed into the version's statistics. */
+    public Result infer(LoadedModel model, float[] values, long[] shape) {
+        long t0 = System.nanoTime();
+        INDArray batch = Nd4j.create(values, shape, DataType.FLOAT);
+        long t1 = System.nanoTime();
+        INDArray out = model.network().forward(batch);
+        long t2 = System.nanoTime();
+        float[] data = out.dup('c').data().asFloat();
+        long[] outShape = out.shape();
+        long t3 = System.nanoTime();
+        statistics(model).execution(shape[0], t1 - t0, t2 - t1, t3 - t2);
+        return new Result(outShape, data);
+    }
+
+    public ModelStatistics statistics(LoadedModel model) {
+        return statistics.computeIfAbsent(model.name() + "/" + model.version(),
+                k -> new ModelStatistics(model.name(), model.version()));
+    }
+
+    /** Statistics of a version that has served at least one request, or an empty set of counters. */
+    public ModelStatistics.Snapshot snapshot(LoadedModel model) {
+        return statistics(model).snapshot();
     }
 }

@@ -12,7 +12,8 @@ import tools.jackson.databind.json.JsonMapper;
 /** A real HTTP client against the running service: status, content type, raw body and parsed JSON. */
 final class HttpJson {
 
-    record Response(int status, String contentType, String body) {
+    record Response(int status, String contentType, String body, byte[] bytes,
+                    java.net.http.HttpHeaders headers) {
         JsonNode json() {
             return MAPPER.readTree(body);
         }
@@ -40,15 +41,23 @@ final class HttpJson {
         return send(b);
     }
 
+    Response postBytes(String path, byte[] body, java.util.Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(b::header);
+        return send(b);
+    }
+
     Response method(String method, String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).method(method, HttpRequest.BodyPublishers.noBody()));
     }
 
     private Response send(HttpRequest.Builder builder) {
         try {
-            HttpResponse<String> r = client.send(builder.timeout(Duration.ofSeconds(60)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+            HttpResponse<byte[]> r = client.send(builder.timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""),
+                    new String(r.body(), java.nio.charset.StandardCharsets.UTF_8), r.body(), r.headers());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -1,0 +1,110 @@
+package io.convserve.api;
+
+import io.convserve.model.Shape;
+import io.convserve.registry.LoadedModel;
+import io.convserve.serving.InferenceService;
+import io.convserve.system.InferenceProperties;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code POST /v2/models/{m}[/versions/{v}]/infer}: the Open Inference Protocol, JSON and binary tensors. */
+@RestController
+@Tag(name = "inference", description = "Open Inference Protocol (KServe v2 / Triton)")
+class InferController {
+
+    private final ModelLookup lookup;
+    private final InferenceService inference;
+    private final InferenceProperties properties;
+
+    InferController(ModelLookup lookup, InferenceService inference, InferenceProperties properties) {
+        this.lookup = lookup;
+        this.inference = inference;
+        this.properties = properties;
+    }
+
+    @PostMapping({"/v2/models/{model}/infer", "/v2/models/{model}/versions/{version}/infer"})
+    @Operation(summary = "Run inference (v2)",
+            description = "Tensors as JSON (`data` flat or nested) or as binary data after a JSON header of "
+                    + "`Inference-Header-Content-Length` bytes. Output parameters `binary_data` and "
+                    + "`classification` (top-k as \"score:index:label\") are supported.")
+    ResponseEntity<byte[]> infer(@PathVariable String model, @PathVariable(required = false) String version,
+                                 @RequestBody(required = false) byte[] body,
+                                 @RequestHeader(name = InferResponseWriter.HEADER_LENGTH, required = false)
+                                 Integer headerLength) {
+        long start = System.nanoTime();
+        LoadedModel m = lookup.find(model, version);
+        try {
+            ResponseEntity<byte[]> response = run(m, body == null ? new byte[0] : body, headerLength);
+            inference.statistics(m).success(System.nanoTime() - start);
+            return response;
+        } catch (RuntimeException e) {
+            inference.statistics(m).failure(System.nanoTime() - start);
+            throw e;
+        }
+    }
+
+    private ResponseEntity<byte[]> run(LoadedModel m, byte[] body, Integer headerLength) {
+        InferRequestReader.Request request = InferRequestReader.read(body, headerLength);
+        InferRequestReader.Input input = checkedInput(m, request.inputs());
+        String outputName = m.definition().outputName();
+        List<InferRequestReader.Output> wanted = request.outputs().isEmpty()
+                ? List.of(new InferRequestReader.Output(outputName, request.binaryOutputs(), 0))
+                : request.outputs();
+        for (InferRequestReader.Output o : wanted) {
+            if (!o.name().equals(outputName)) {
+                throw ApiException.badRequest("unexpected inference output '" + o.name() + "' for model '"
+                        + m.name() + "'. Expected output: '" + outputName + "'");
+            }
+        }
+        InferenceService.Result result = inference.infer(m, input.values(), input.shape());
+        List<InferResponseWriter.Tensor> tensors = new ArrayList<>();
+        for (InferRequestReader.Output o : wanted) {
+            tensors.add(o.classification() > 0
+                    ? InferResponseWriter.classification(o.name(), result.shape(), result.values(), o.classification(),
+                    m, o.binary())
+                    : new InferResponseWriter.Tensor(o.name(), result.shape(), result.values(), null, o.binary()));
+        }
+        return InferResponseWriter.write(m, request.id(), tensors);
+    }
+
+    /** The one input, named as the model declares, with shape {@code [N, C, H, W]} and 1 <= N <= max batch. */
+    private InferRequestReader.Input checkedInput(LoadedModel m, List<InferRequestReader.Input> inputs) {
+        String expectedName = m.definition().input().name();
+        Shape declared = m.network().inputShape();
+        String expectedShape = ModelMetadata.withDynamicBatch(declared).toString();
+        if (inputs.size() != 1) {
+            throw ApiException.badRequest("expected 1 input for model '" + m.name() + "' ('" + expectedName
+                    + "' " + expectedShape + "), received " + inputs.size());
+        }
+        InferRequestReader.Input input = inputs.get(0);
+        if (!input.name().equals(expectedName)) {
+            throw ApiException.badRequest("unexpected inference input '" + input.name() + "' for model '" + m.name()
+                    + "'. Expected input: '" + expectedName + "' " + expectedShape);
+        }
+        long[] shape = input.shape();
+        long[] example = declared.withBatch(1);
+        boolean exampleShape = shape.length == example.length
+                && Arrays.equals(Arrays.copyOfRange(shape, 1, shape.length), Arrays.copyOfRange(example, 1, example.length));
+        if (!exampleShape) {
+            String hint = Arrays.equals(Arrays.stream(shape).toArray(), Arrays.copyOfRange(example, 1, example.length))
+                    ? "; the first dimension is the batch size: send " + Arrays.toString(example) + " for one example"
+                    : "";
+            throw ApiException.badRequest("input '" + input.name() + "': unexpected shape " + Arrays.toString(shape)
+                    + ", model '" + m.name() + "' expects " + expectedShape + hint);
+        }
+        if (shape[0] > properties.maxBatchSize()) {
+            throw ApiException.badRequest("input '" + input.name() + "': batch size " + shape[0]
+                    + " exceeds the maximum batch size " + properties.maxBatchSize() + " of model '" + m.name() + "'");
+        }
+        return input;
+    }
+}

@@ -1,0 +1,148 @@
+package io.convserve.api;
+
+import io.convserve.registry.LoadedModel;
+import io.convserve.registry.ModelRegistry;
+import io.convserve.serving.InferenceService;
+import io.convserve.serving.ModelStatistics;
+import io.convserve.system.InferenceProperties;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Model metadata, readiness, configuration and statistics of the Open Inference Protocol (Triton flavour). */
+@RestController
+@Tag(name = "models", description = "Model metadata, readiness, configuration and statistics (v2)")
+class ModelMetadataController {
+
+    record TensorMetadata(String name, String datatype, List<Long> shape) {
+    }
+
+    record Metadata(String name, List<String> versions, String platform, List<TensorMetadata> inputs,
+                    List<TensorMetadata> outputs) {
+    }
+
+    record Readiness(String name, String version, boolean ready) {
+    }
+
+    private final ModelLookup lookup;
+    private final ModelRegistry registry;
+    private final InferenceService inference;
+    private final InferenceProperties properties;
+
+    ModelMetadataController(ModelLookup lookup, ModelRegistry registry, InferenceService inference,
+                            InferenceProperties properties) {
+        this.lookup = lookup;
+        this.registry = registry;
+        this.inference = inference;
+        this.properties = properties;
+    }
+
+    @GetMapping({"/v2/models/{model}", "/v2/models/{model}/versions/{version}"})
+    @Operation(summary = "Model metadata", description = "Inputs and outputs with the batch dimension as -1.")
+    Metadata metadata(@PathVariable String model, @PathVariable(required = false) String version) {
+        LoadedModel m = lookup.find(model, version);
+        List<String> versions = version == null ? registry.versions(model) : List.of(m.version());
+        return new Metadata(m.name(), versions, "convserve_nd4j",
+                List.of(new TensorMetadata(m.definition().input().name(), "FP32",
+                        ModelMetadata.withDynamicBatch(m.network().inputShape()))),
+                List.of(new TensorMetadata(m.definition().outputName(), "FP32",
+                        ModelMetadata.withDynamicBatch(m.network().outputShape()))));
+    }
+
+    @GetMapping({"/v2/models/{model}/ready", "/v2/models/{model}/versions/{version}/ready"})
+    @Operation(summary = "Model readiness", description = "200 when the model (version) is loaded, 404 otherwise.")
+    Readiness ready(@PathVariable String model, @PathVariable(required = false) String version) {
+        LoadedModel m = lookup.find(model, version);
+        return new Readiness(m.name(), m.version(), true);
+    }
+
+    @GetMapping({"/v2/models/{model}/config", "/v2/models/{model}/versions/{version}/config"})
+    @Operation(summary = "Model configuration", description = "Triton's model configuration shape.")
+    Map<String, Object> config(@PathVariable String model, @PathVariable(required = false) String version) {
+        LoadedModel m = lookup.find(model, version);
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("name", m.name());
+        config.put("platform", "convserve_nd4j");
+        config.put("backend", "nd4j");
+        config.put("max_batch_size", properties.maxBatchSize());
+        config.put("input", List.of(Map.of("name", m.definition().input().name(), "data_type", "TYPE_FP32",
+                "format", "FORMAT_NCHW", "dims", dims(m.network().inputShape().dims()))));
+        config.put("output", List.of(Map.of("name", m.definition().outputName(), "data_type", "TYPE_FP32",
+                "dims", dims(m.network().outputShape().dims()), "label_filename",
+                m.labels().isEmpty() ? "" : "labels.txt")));
+        config.put("version_policy", Map.of("all", Map.of()));
+        return config;
+    }
+
+    @GetMapping({"/v2/models/stats", "/v2/models/{model}/stats", "/v2/models/{model}/versions/{version}/stats"})
+    @Operation(summary = "Statistics", description = "Triton's inference statistics, with batch_stats.")
+    Map<String, Object> stats(@PathVariable(required = false) String model,
+                              @PathVariable(required = false) String version) {
+        List<LoadedModel> models = new ArrayList<>();
+        if (model == null) {
+            for (LoadedModel latest : registry.latest()) {
+                for (String v : registry.versions(latest.name())) {
+                    registry.find(latest.name(), v).ifPresent(models::add);
+                }
+            }
+        } else if (version == null) {
+            lookup.find(model, null);
+            for (String v : registry.versions(model)) {
+                registry.find(model, v).ifPresent(models::add);
+            }
+        } else {
+            models.add(lookup.find(model, version));
+        }
+        List<Map<String, Object>> stats = new ArrayList<>();
+        for (LoadedModel m : models) {
+            stats.add(json(inference.snapshot(m)));
+        }
+        return Map.of("model_stats", stats);
+    }
+
+    private static List<Long> dims(int[] dims) {
+        List<Long> out = new ArrayList<>();
+        for (int d : dims) {
+            out.add((long) d);
+        }
+        return out;
+    }
+
+    private static Map<String, Object> json(ModelStatistics.Snapshot s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", s.name());
+        m.put("version", s.version());
+        m.put("last_inference", s.lastInference());
+        m.put("inference_count", s.inferenceCount());
+        m.put("execution_count", s.executionCount());
+        Map<String, Object> inferenceStats = new LinkedHashMap<>();
+        inferenceStats.put("success", duration(s.success()));
+        inferenceStats.put("fail", duration(s.fail()));
+        inferenceStats.put("queue", duration(s.queue()));
+        inferenceStats.put("compute_input", duration(s.computeInput()));
+        inferenceStats.put("compute_infer", duration(s.computeInfer()));
+        inferenceStats.put("compute_output", duration(s.computeOutput()));
+        m.put("inference_stats", inferenceStats);
+        List<Map<String, Object>> batches = new ArrayList<>();
+        for (ModelStatistics.BatchStats b : s.batchStats().values()) {
+            Map<String, Object> bm = new LinkedHashMap<>();
+            bm.put("batch_size", b.batchSize());
+            bm.put("compute_input", duration(b.computeInput()));
+            bm.put("compute_infer", duration(b.computeInfer()));
+            bm.put("compute_output", duration(b.computeOutput()));
+            batches.add(bm);
+        }
+        m.put("batch_stats", batches);
+        return m;
+    }
+
+    private static Map<String, Long> duration(ModelStatistics.Duration d) {
+        return Map.of("count", d.count(), "ns", d.ns());
+    }
+}

@@ -1,0 +1,83 @@
+package io.convserve.api;
+
+import io.convserve.registry.LoadedModel;
+import io.convserve.registry.ModelLoadException;
+import io.convserve.registry.ModelRegistry;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Triton's model repository extension: index, load and unload. */
+@RestController
+@Tag(name = "repository", description = "Model repository (v2 extension)")
+class RepositoryController {
+
+    private final ModelRegistry registry;
+
+    RepositoryController(ModelRegistry registry) {
+        this.registry = registry;
+    }
+
+    @PostMapping("/v2/repository/index")
+    @Operation(summary = "Repository index",
+            description = "Every model folder with its versions: READY, or UNAVAILABLE with the reason.")
+    List<Map<String, Object>> index(@RequestBody(required = false) Map<String, Object> request) {
+        boolean readyOnly = request != null && Boolean.TRUE.equals(request.get("ready"));
+        Map<String, String> failures = registry.failures();
+        List<Map<String, Object>> index = new ArrayList<>();
+        for (String name : registry.available()) {
+            List<String> versions = registry.versions(name);
+            for (String v : versions) {
+                index.add(entry(name, v, "READY", null));
+            }
+            if (versions.isEmpty() && !readyOnly) {
+                index.add(entry(name, null, "UNAVAILABLE", failures.getOrDefault(name, "unloaded")));
+            }
+        }
+        return index;
+    }
+
+    private static Map<String, Object> entry(String name, String version, String state, String reason) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("name", name);
+        if (version != null) {
+            e.put("version", version);
+        }
+        e.put("state", state);
+        if (reason != null) {
+            e.put("reason", reason);
+        }
+        return e;
+    }
+
+    @PostMapping("/v2/repository/models/{model}/load")
+    @Operation(summary = "Load or reload a model",
+            description = "Loads every version from the repository folder; a failed load leaves the serving "
+                    + "versions untouched and answers 400 with the reason.")
+    Map<String, Object> load(@PathVariable String model) {
+        try {
+            registry.load(model);
+        } catch (ModelLoadException e) {
+            throw ApiException.badRequest("failed to load '" + model + "': " + e.getMessage());
+        }
+        LoadedModel latest = registry.find(model, null).orElseThrow();
+        return Map.of("name", latest.name(), "versions", registry.versions(model), "state", "READY");
+    }
+
+    @PostMapping("/v2/repository/models/{model}/unload")
+    @Operation(summary = "Unload a model", description = "Stops serving every version of the model.")
+    Map<String, Object> unload(@PathVariable String model) {
+        if (!registry.unload(model)) {
+            throw ApiException.notFound("model '" + model + "' is not loaded. Loaded models: "
+                    + registry.latest().stream().map(LoadedModel::name).toList());
+        }
+        return Map.of("name", model, "state", "UNAVAILABLE");
+    }
+}

@@ -1,0 +1,57 @@
+package io.convserve.api;
+
+import io.convserve.registry.ModelRegistry;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.List;
+import java.util.Map;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Server metadata and health of the Open Inference Protocol. */
+@RestController
+@Tag(name = "server", description = "Server metadata and health (v2)")
+class ServerController {
+
+    /** The protocol extensions this server implements, as {@code GET /v2} lists them. */
+    static final List<String> EXTENSIONS = List.of("binary_tensor_data", "classification", "model_repository",
+            "model_configuration", "statistics", "model_summary");
+
+    record ServerMetadata(String name, String version, List<String> extensions) {
+    }
+
+    private final ModelRegistry registry;
+    private final String version;
+
+    ServerController(ModelRegistry registry, @Value("${info.app.version:0.1.0}") String version) {
+        this.registry = registry;
+        this.version = version;
+    }
+
+    @GetMapping("/v2")
+    @Operation(summary = "Server metadata", description = "Name, version and the protocol extensions implemented.")
+    ServerMetadata metadata() {
+        return new ServerMetadata("convserve", version, EXTENSIONS);
+    }
+
+    @GetMapping("/v2/health/live")
+    @Operation(summary = "Liveness", description = "200 while the process can answer requests.")
+    Map<String, Boolean> live() {
+        return Map.of("live", true);
+    }
+
+    @GetMapping("/v2/health/ready")
+    @Operation(summary = "Readiness", description = "200 when every model of the repository is loaded, else 503.")
+    ResponseEntity<Map<String, Object>> ready() {
+        Map<String, String> failures = registry.failures();
+        if (failures.isEmpty()) {
+            return ResponseEntity.ok(Map.of("ready", true));
+        }
+        String reason = "models failed to load: " + failures;
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .body(Map.of("ready", false, "error", reason));
+    }
+}

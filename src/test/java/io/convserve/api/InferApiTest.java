@@ -1,0 +1,307 @@
+package io.convserve.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.convserve.registry.LoadedModel;
+import io.convserve.registry.ModelRegistry;
+import java.io.File;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+
+/** The Open Inference Protocol (Triton flavour) and TF Serving predict over real HTTP, on the bundled lenet5. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class InferApiTest {
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    ModelRegistry registry;
+
+    HttpJson http;
+
+    static byte[] digitsU8;
+    static int[] labels;
+
+    @BeforeAll
+    static void digits() throws Exception {
+        File images = new File(InferApiTest.class.getClassLoader().getResource("mnist/test_images_u8.npy").toURI());
+        File labelFile = new File(InferApiTest.class.getClassLoader().getResource("mnist/test_labels.npy").toURI());
+        INDArray u8 = Nd4j.createFromNpyFile(images).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 8));
+        digitsU8 = new byte[8 * 784];
+        float[] asFloat = u8.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        for (int i = 0; i < digitsU8.length; i++) {
+            digitsU8[i] = (byte) (int) asFloat[i];
+        }
+        labels = Nd4j.createFromNpyFile(labelFile).castTo(DataType.INT32).toIntVector();
+    }
+
+    @BeforeEach
+    void client() {
+        http = new HttpJson(port);
+    }
+
+    /** lenet5's preprocessing of digit {@code i}: (u8 / 255 - 0.1307) / 0.3081. */
+    static float[] normalised(int count) {
+        float[] x = new float[count * 784];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (((digitsU8[i] & 0xFF) / 255.0 - 0.1307) / 0.3081);
+        }
+        return x;
+    }
+
+    static String json(float[] values) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < values.length; i++) {
+            sb.append(i > 0 ? "," : "").append(values[i]);
+        }
+        return sb.append(']').toString();
+    }
+
+    static int argmax(JsonNode row, int offset, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) {
+            if (row.get(offset + i).asDouble() > row.get(offset + best).asDouble()) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Test
+    void serverMetadataListsExtensionsAndHealthIsUp() {
+        JsonNode meta = http.get("/v2").json();
+
+        assertThat(meta.get("name").asString()).isEqualTo("convserve");
+        List<String> extensions = new ArrayList<>();
+        meta.get("extensions").forEach(e -> extensions.add(e.asString()));
+        assertThat(extensions).contains("binary_tensor_data", "classification", "model_repository", "statistics",
+                "model_summary");
+        assertThat(http.get("/v2/health/live").status()).isEqualTo(200);
+        assertThat(http.get("/v2/health/ready").status()).isEqualTo(200);
+        assertThat(http.get("/v2/models/lenet5/ready").status()).isEqualTo(200);
+        assertThat(http.get("/v2/models/lenet5/versions/1/ready").status()).isEqualTo(200);
+        assertThat(http.get("/v2/models/lenet5/versions/2/ready").status()).isEqualTo(404);
+    }
+
+    @Test
+    void modelMetadataShowsTheBatchDimensionAsMinusOne() {
+        JsonNode meta = http.get("/v2/models/lenet5").json();
+
+        assertThat(meta.get("inputs").get(0).get("name").asString()).isEqualTo("input");
+        assertThat(meta.get("inputs").get(0).get("shape").toString()).isEqualTo("[-1,1,28,28]");
+        assertThat(meta.get("outputs").get(0).get("shape").toString()).isEqualTo("[-1,10]");
+        assertThat(http.get("/v2/models/lenet5/config").json().get("input").get(0).get("dims").toString())
+                .isEqualTo("[1,28,28]");
+    }
+
+    @Test
+    void jsonInferWithNestedDataEchoesIdAndClassifiesDigits() {
+        float[] x = normalised(4);
+        StringBuilder nested = new StringBuilder("[");
+        for (int n = 0; n < 4; n++) {
+            nested.append(n > 0 ? "," : "").append("[[");
+            for (int r = 0; r < 28; r++) {
+                nested.append(r > 0 ? "],[" : "").append(json(java.util.Arrays.copyOfRange(x, n * 784 + r * 28,
+                        n * 784 + r * 28 + 28)).replace("[", "").replace("]", ""));
+            }
+            nested.append("]]");
+        }
+        nested.append("]");
+        String body = "{\"id\": \"req-42\", \"inputs\": [{\"name\": \"input\", \"shape\": [4, 1, 28, 28], "
+                + "\"datatype\": \"FP32\", \"data\": " + nested + "}]}";
+
+        JsonNode response = http.post("/v2/models/lenet5/infer", body, "application/json").json();
+
+        assertThat(response.get("id").asString()).isEqualTo("req-42");
+        assertThat(response.get("model_name").asString()).isEqualTo("lenet5");
+        assertThat(response.get("model_version").asString()).isEqualTo("1");
+        JsonNode out = response.get("outputs").get(0);
+        assertThat(out.get("shape").toString()).isEqualTo("[4,10]");
+        for (int n = 0; n < 4; n++) {
+            assertThat(argmax(out.get("data"), n * 10, 10)).as("digit %d", n).isEqualTo(labels[n]);
+        }
+    }
+
+    @Test
+    void binaryInferOfUint8DigitsEqualsTheEngineBitForBit() {
+        byte[] header = ("{\"inputs\": [{\"name\": \"input\", \"shape\": [8, 1, 28, 28], \"datatype\": \"UINT8\", "
+                + "\"parameters\": {\"binary_data_size\": " + digitsU8.length + "}}], "
+                + "\"outputs\": [{\"name\": \"probabilities\", \"parameters\": {\"binary_data\": true}}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[header.length + digitsU8.length];
+        System.arraycopy(header, 0, body, 0, header.length);
+        System.arraycopy(digitsU8, 0, body, header.length, digitsU8.length);
+
+        HttpJson.Response r = http.postBytes("/v2/models/lenet5/infer", body, Map.of(
+                "Inference-Header-Content-Length", Integer.toString(header.length),
+                "Content-Type", "application/octet-stream"));
+
+        assertThat(r.status()).isEqualTo(200);
+        int jsonLength = Integer.parseInt(r.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+        JsonNode json = HttpJson.MAPPER.readTree(new String(r.bytes(), 0, jsonLength, StandardCharsets.UTF_8));
+        assertThat(json.get("outputs").get(0).get("parameters").get("binary_data_size").asInt()).isEqualTo(8 * 10 * 4);
+        float[] served = new float[80];
+        ByteBuffer.wrap(r.bytes(), jsonLength, 320).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(served);
+
+        // the engine in-process on the same UINT8 values, converted to FP32 as the server does
+        LoadedModel lenet = registry.find("lenet5", null).orElseThrow();
+        float[] raw = new float[digitsU8.length];
+        for (int i = 0; i < raw.length; i++) {
+            raw[i] = digitsU8[i] & 0xFF;
+        }
+        float[] engine = lenet.network().forward(Nd4j.create(raw, new long[] {8, 1, 28, 28}, 'c'))
+                .dup('c').data().asFloat();
+        assertThat(served).containsExactly(engine);
+    }
+
+    @Test
+    void classificationReturnsScoreIndexLabelStrings() {
+        String body = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
+                + "\"data\": " + json(normalised(1)) + "}], \"outputs\": [{\"name\": \"probabilities\", "
+                + "\"parameters\": {\"classification\": 3}}]}";
+
+        JsonNode out = http.post("/v2/models/lenet5/infer", body, "application/json").json().get("outputs").get(0);
+
+        assertThat(out.get("datatype").asString()).isEqualTo("BYTES");
+        assertThat(out.get("shape").toString()).isEqualTo("[1,3]");
+        String[] top = out.get("data").get(0).asString().split(":");
+        assertThat(top).hasSize(3);
+        assertThat(Integer.parseInt(top[1])).isEqualTo(labels[0]);
+        assertThat(top[2]).isEqualTo(Integer.toString(labels[0]));
+        assertThat(Double.parseDouble(top[0])).isGreaterThan(Double.parseDouble(out.get("data").get(1).asString()
+                .split(":")[0]));
+    }
+
+    @Test
+    void missingBatchDimensionGetsAHint() {
+        String body = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 28, 28], \"datatype\": \"FP32\", "
+                + "\"data\": " + json(normalised(1)) + "}]}";
+
+        HttpJson.Response r = http.post("/v2/models/lenet5/infer", body, "application/json");
+
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.json().get("error").asString()).isEqualTo("input 'input': unexpected shape [1, 28, 28], "
+                + "model 'lenet5' expects [-1, 1, 28, 28]; the first dimension is the batch size: send "
+                + "[1, 1, 28, 28] for one example");
+    }
+
+    @Test
+    void badTensorsAre400NamingInputAndExpectedValue() {
+        String wrongName = "{\"inputs\": [{\"name\": \"x\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
+                + "\"data\": " + json(normalised(1)) + "}]}";
+        String wrongCount = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
+                + "\"data\": [1, 2, 3]}]}";
+        String wrongType = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"BF16\", "
+                + "\"data\": [1]}]}";
+        String badUint8 = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 1, 1], \"datatype\": \"UINT8\", "
+                + "\"data\": [300]}]}";
+
+        assertThat(http.post("/v2/models/lenet5/infer", wrongName, "application/json").json().get("error").asString())
+                .isEqualTo("unexpected inference input 'x' for model 'lenet5'. Expected input: 'input' [-1, 1, 28, 28]");
+        assertThat(http.post("/v2/models/lenet5/infer", wrongCount, "application/json").json().get("error").asString())
+                .isEqualTo("input 'input': shape [1, 1, 28, 28] needs 784 values, received 3");
+        assertThat(http.post("/v2/models/lenet5/infer", wrongType, "application/json").json().get("error").asString())
+                .startsWith("input 'input': datatype 'BF16' is not supported. Expected one of [FP32, FP64, FP16,");
+        assertThat(http.post("/v2/models/lenet5/infer", badUint8, "application/json").json().get("error").asString())
+                .isEqualTo("input 'input': element 0 is 300, not a valid UINT8 value (0 to 255)");
+    }
+
+    @Test
+    void malformedBinaryPayloadsAre400() {
+        byte[] header = ("{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
+                + "\"parameters\": {\"binary_data_size\": 100}}]}").getBytes(StandardCharsets.UTF_8);
+
+        HttpJson.Response sizeMismatch = http.postBytes("/v2/models/lenet5/infer", header,
+                Map.of("Inference-Header-Content-Length", Integer.toString(header.length)));
+        HttpJson.Response headerTooLong = http.postBytes("/v2/models/lenet5/infer", header,
+                Map.of("Inference-Header-Content-Length", "100000"));
+
+        assertThat(sizeMismatch.status()).isEqualTo(400);
+        assertThat(sizeMismatch.json().get("error").asString())
+                .isEqualTo("input 'input': binary_data_size is 100 bytes but shape [1, 1, 28, 28] of FP32 needs 3136");
+        assertThat(headerTooLong.json().get("error").asString())
+                .isEqualTo("Inference-Header-Content-Length is 100000 but the request body has " + header.length + " bytes");
+    }
+
+    @Test
+    void requestWithoutContentTypeIsReadAsJson() {
+        String body = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
+                + "\"data\": " + json(normalised(1)) + "}]}";
+
+        HttpJson.Response r = http.post("/v2/models/lenet5/infer", body, null);
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("outputs").get(0).get("shape").toString()).isEqualTo("[1,10]");
+    }
+
+    @Test
+    void tfServingPredictReturnsOneRowPerInstance() {
+        float[] x = normalised(2);
+        String body = "{\"instances\": [" + json(java.util.Arrays.copyOfRange(x, 0, 784)) + ", {\"input\": "
+                + json(java.util.Arrays.copyOfRange(x, 784, 1568)) + "}]}";
+
+        JsonNode response = http.post("/v1/models/lenet5:predict", body, "application/json").json();
+
+        JsonNode predictions = response.get("predictions");
+        assertThat(predictions.size()).isEqualTo(2);
+        assertThat(argmax(predictions.get(0), 0, 10)).isEqualTo(labels[0]);
+        assertThat(argmax(predictions.get(1), 0, 10)).isEqualTo(labels[1]);
+        assertThat(http.post("/v1/models/lenet5/versions/1:predict", body, "application/json").status()).isEqualTo(200);
+        assertThat(http.post("/v1/models/lenet5:predict", "{\"instances\": [[1, 2]]}", "application/json").json()
+                .get("error").asString()).isEqualTo("instance 0 has 2 values, model 'lenet5' expects 784 (shape [1, 28, 28])");
+    }
+
+    @Test
+    void statisticsCountRequestsInferencesAndBatches() {
+        String body = "{\"inputs\": [{\"name\": \"input\", \"shape\": [2, 1, 28, 28], \"datatype\": \"FP32\", "
+                + "\"data\": " + json(normalised(2)) + "}]}";
+        JsonNode before = http.get("/v2/models/lenet5/versions/1/stats").json().get("model_stats").get(0);
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(http.post("/v2/models/lenet5/infer", body, "application/json").status()).isEqualTo(200);
+        }
+        http.post("/v2/models/lenet5/infer", "{\"inputs\": []}", "application/json");
+
+        JsonNode after = http.get("/v2/models/lenet5/versions/1/stats").json().get("model_stats").get(0);
+        assertThat(after.get("inference_count").asLong() - before.get("inference_count").asLong()).isEqualTo(6);
+        assertThat(after.get("execution_count").asLong() - before.get("execution_count").asLong()).isEqualTo(3);
+        JsonNode stats = after.get("inference_stats");
+        assertThat(stats.get("success").get("count").asLong()
+                - before.get("inference_stats").get("success").get("count").asLong()).isEqualTo(3);
+        assertThat(stats.get("fail").get("count").asLong()
+                - before.get("inference_stats").get("fail").get("count").asLong()).isEqualTo(1);
+        List<Long> batchSizes = new ArrayList<>();
+        after.get("batch_stats").forEach(b -> batchSizes.add(b.get("batch_size").asLong()));
+        assertThat(batchSizes).contains(2L);
+    }
+
+    @Test
+    void repositoryIndexAndUnloadLoad() {
+        JsonNode index = HttpJson.MAPPER.readTree(http.post("/v2/repository/index", "{}", "application/json").body());
+        assertThat(index.toString()).contains("{\"name\":\"lenet5\",\"version\":\"1\",\"state\":\"READY\"}");
+
+        assertThat(http.post("/v2/repository/models/lenet5/unload", "", "application/json").status()).isEqualTo(200);
+        assertThat(http.get("/v2/models/lenet5/ready").status()).isEqualTo(404);
+        assertThat(http.post("/v2/repository/models/lenet5/load", "", "application/json").status()).isEqualTo(200);
+        assertThat(http.get("/v2/models/lenet5/ready").status()).isEqualTo(200);
+        assertThat(http.post("/v2/repository/models/..%2Fetc/load", "", "application/json").status())
+                .isIn(400, 404);
+        assertThat(http.post("/v2/repository/models/nothere/load", "", "application/json").json().get("error")
+                .asString()).startsWith("failed to load 'nothere'");
+    }
+}
