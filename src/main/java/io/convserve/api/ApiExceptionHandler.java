@@ -56,6 +56,11 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
                                                                   HttpHeaders headers, HttpStatusCode status,
                                                                   WebRequest request) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof io.convserve.system.RequestTooLargeException tooLarge) {
+                return Problems.response(HttpStatus.CONTENT_TOO_LARGE, tooLarge.getMessage());
+            }
+        }
         String cause = ex.getMostSpecificCause().getMessage();
         String first = cause == null ? "" : cause.lines().findFirst().orElse("");
         return Problems.response(HttpStatus.BAD_REQUEST, "request body is not valid JSON: " + first);

@@ -56,6 +56,8 @@ class DefaultJsonContentTypeFilter extends OncePerRequestFilter {
     }
 
     private static boolean hasBody(HttpServletRequest request) {
-        return request.getContentLengthLong() > 0 || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
+        String method = request.getMethod();
+        boolean bodyMethod = "POST".equals(method) || "PUT".equals(method) || "PATCH".equals(method);
+        return bodyMethod && request.getContentLengthLong() != 0;
     }
 }

@@ -250,6 +250,26 @@ class InferApiTest {
     }
 
     @Test
+    void gzipRequestBodiesAreAccepted() throws Exception {
+        String body = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
+                + "\"data\": " + json(normalised(1)) + "}]}";
+        java.io.ByteArrayOutputStream compressed = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(compressed)) {
+            gzip.write(body.getBytes(StandardCharsets.UTF_8));
+        }
+
+        HttpJson.Response r = http.postBytes("/v2/models/lenet5/infer", compressed.toByteArray(),
+                Map.of("Content-Encoding", "gzip", "Content-Type", "application/json"));
+        HttpJson.Response notGzip = http.postBytes("/v2/models/lenet5/infer", body.getBytes(StandardCharsets.UTF_8),
+                Map.of("Content-Encoding", "gzip", "Content-Type", "application/json"));
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(argmax(r.json().get("outputs").get(0).get("data"), 0, 10)).isEqualTo(labels[0]);
+        assertThat(notGzip.status()).isEqualTo(400);
+        assertThat(notGzip.json().get("error").asString()).startsWith("request body is not valid gzip");
+    }
+
+    @Test
     void tfServingPredictReturnsOneRowPerInstance() {
         float[] x = normalised(2);
         String body = "{\"instances\": [" + json(java.util.Arrays.copyOfRange(x, 0, 784)) + ", {\"input\": "
