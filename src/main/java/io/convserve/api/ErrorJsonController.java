@@ -13,6 +13,7 @@ import org.springframework.web.bind.annotation.RestController;
  * never an HTML page or a stack trace.
  */
 @RestController
+@io.swagger.v3.oas.annotations.Hidden
 class ErrorJsonController implements ErrorController {
 
     @RequestMapping("/error")

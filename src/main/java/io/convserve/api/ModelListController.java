@@ -11,7 +11,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** {@code GET /v2/models}: what is loaded, with versions and input/output shapes. */
 @RestController
-@Tag(name = "models", description = "Loaded models")
+@Tag(name = "models")
 class ModelListController {
 
     /** One loaded model. Shapes carry the batch dimension as -1. */

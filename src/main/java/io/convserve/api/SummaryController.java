@@ -9,6 +9,9 @@ import io.convserve.registry.ModelDefinition;
 import io.convserve.registry.ModelDefinitionReader;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +62,9 @@ class SummaryController {
     @Operation(summary = "Layer table of a loaded model",
             description = "Input and output shape (batch first), parameters and MACs of every layer. "
                     + "`input_shape` recomputes the table for another input size, e.g. AlexNet at 3,224,224.")
+    @ApiResponse(responseCode = "200", description = "The table", content = {
+            @Content(mediaType = "application/json", schema = @Schema(implementation = LayersResponse.class)),
+            @Content(mediaType = "text/plain", schema = @Schema(type = "string"))})
     ResponseEntity<Object> layers(@PathVariable String model, @PathVariable(required = false) String version,
                                   @Parameter(description = "C,H,W", example = "3,224,224")
                                   @RequestParam(name = "input_shape", required = false) String inputShape,
@@ -78,6 +84,9 @@ class SummaryController {
             produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.TEXT_PLAIN_VALUE})
     @Operation(summary = "Parameter counts of a loaded model",
             description = "Weights and biases per layer with their shapes, trainable and non-trainable, and bytes.")
+    @ApiResponse(responseCode = "200", description = "The table", content = {
+            @Content(mediaType = "application/json", schema = @Schema(implementation = ParametersResponse.class)),
+            @Content(mediaType = "text/plain", schema = @Schema(type = "string"))})
     ResponseEntity<Object> parameters(@PathVariable String model, @PathVariable(required = false) String version,
                                       @Parameter(description = "json or text") @RequestParam(required = false) String format) {
         LoadedModel m = lookup.find(model, version);
@@ -97,6 +106,9 @@ class SummaryController {
     @Operation(summary = "Layer table of an architecture without weights",
             description = "Post a model.json architecture (input and layers); an impossible one answers 422 "
                     + "naming the layer, the rule and every value.")
+    @ApiResponse(responseCode = "200", description = "The table", content = {
+            @Content(mediaType = "application/json", schema = @Schema(implementation = LayersResponse.class)),
+            @Content(mediaType = "text/plain", schema = @Schema(type = "string"))})
     ResponseEntity<Object> summary(@RequestBody SummaryRequest request,
                                    @Parameter(description = "json or text") @RequestParam(required = false) String format) {
         if (request == null || request.architecture() == null) {
