@@ -39,6 +39,9 @@ class PredictController {
             description = "`instances` is a list of examples, each nested [C][H][W] or flat, or an object "
                     + "{\"<input name>\": example}. Answers one row of output values per instance.")
     Predictions predict(@PathVariable String model, @PathVariable(required = false) String version,
+                        @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @io.swagger.v3.oas.annotations.media.Content(
+                                mediaType = "application/json", schema = @io.swagger.v3.oas.annotations.media.Schema(
+                                ref = "#/components/schemas/PredictRequest")))
                         @RequestBody JsonNode body) {
         LoadedModel m = lookup.find(model, version);
         long start = System.nanoTime();

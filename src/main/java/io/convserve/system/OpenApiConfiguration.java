@@ -66,6 +66,17 @@ class OpenApiConfiguration {
             openApi.setComponents(components);
             addTensorSchemas(components);
             Map<String, Object> digit = digitExample();
+            components.getSchemas().values().forEach(OpenApiConfiguration::anyValuedMaps);
+            openApi.getPaths().values().forEach(item -> item.readOperations().forEach(op -> {
+                if (op.getResponses() != null) {
+                    op.getResponses().values().stream().filter(r -> r.getContent() != null)
+                            .flatMap(r -> r.getContent().values().stream())
+                            .forEach(m -> anyValuedMaps(m.getSchema()));
+                }
+                if (op.getRequestBody() != null && op.getRequestBody().getContent() != null) {
+                    op.getRequestBody().getContent().values().forEach(m -> anyValuedMaps(m.getSchema()));
+                }
+            }));
             openApi.getPaths().forEach((path, item) -> {
                 if (path.endsWith("/infer") && item.getPost() != null) {
                     describeInfer(item.getPost(), path, digit);
@@ -122,6 +133,11 @@ class OpenApiConfiguration {
                 .addProperty("id", new StringSchema())
                 .addProperty("outputs", new ArraySchema().items(ref("InferOutputTensor")))
                 .required(List.of("model_name", "model_version", "outputs")));
+        c.addSchemas("PredictRequest", new ObjectSchema()
+                .addProperty("signature_name", new StringSchema().description("ignored: one signature per model"))
+                .addProperty("instances", new ArraySchema().items(new Schema<>())
+                        .description("examples: each nested [C][H][W], flat, or {\"<input name>\": example}"))
+                .required(List.of("instances")));
         c.addSchemas(PROBLEM, new ObjectSchema()
                 .addProperty("error", new StringSchema().description("what was wrong and the expected value"))
                 .addProperty("type", new StringSchema())
@@ -130,6 +146,35 @@ class OpenApiConfiguration {
                 .addProperty("detail", new StringSchema())
                 .addProperty("instance", new StringSchema())
                 .required(List.of("error", "status")));
+    }
+
+    /**
+     * A Java {@code Map<String, Object>} comes out as "values are objects"; its values are any JSON value
+     * (numbers, lists, strings), so say so. Numbers are plain {@code number}: JSON has no float precision.
+     */
+    @SuppressWarnings("rawtypes")
+    private static void anyValuedMaps(Schema schema) {
+        if (schema == null) {
+            return;
+        }
+        if ("float".equals(schema.getFormat()) || "double".equals(schema.getFormat())) {
+            schema.setFormat(null);
+        }
+        if (schema.getAdditionalProperties() instanceof Schema values) {
+            boolean bareObject = "object".equals(values.getType()) && values.getProperties() == null
+                    && values.get$ref() == null && values.getAdditionalProperties() == null;
+            if (bareObject) {
+                schema.setAdditionalProperties(true);
+            } else {
+                anyValuedMaps(values);
+            }
+        }
+        if (schema.getProperties() != null) {
+            ((Map<?, ?>) schema.getProperties()).values().forEach(p -> anyValuedMaps((Schema) p));
+        }
+        if (schema.getItems() != null) {
+            anyValuedMaps(schema.getItems());
+        }
     }
 
     private static Schema<Object> ref(String name) {

@@ -12,27 +12,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
 /** The Open Inference Protocol (Triton flavour) and TF Serving predict over real HTTP, on the bundled lenet5. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class InferApiTest {
+class InferApiTest extends ValidatedApiTest {
 
-    @LocalServerPort
-    int port;
 
     @Autowired
     ModelRegistry registry;
 
-    HttpJson http;
 
     static byte[] digitsU8;
     static int[] labels;
@@ -50,10 +43,6 @@ class InferApiTest {
         labels = Nd4j.createFromNpyFile(labelFile).castTo(DataType.INT32).toIntVector();
     }
 
-    @BeforeEach
-    void client() {
-        http = new HttpJson(port);
-    }
 
     /** lenet5's preprocessing of digit {@code i}: (u8 / 255 - 0.1307) / 0.3081. */
     static float[] normalised(int count) {

@@ -4,25 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
 /** The model_summary extension and model listing over real HTTP, on the bundled models (DESIGN §4.3). */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class IntrospectionApiTest {
+class IntrospectionApiTest extends ValidatedApiTest {
 
-    @LocalServerPort
-    int port;
 
-    HttpJson http;
 
-    @BeforeEach
-    void client() {
-        http = new HttpJson(port);
-    }
 
     private static List<String> fieldNames(JsonNode node) {
         List<String> names = new ArrayList<>();
