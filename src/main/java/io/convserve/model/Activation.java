@@ -36,6 +36,21 @@ public enum Activation {
         return null;
     }
 
+    /**
+     * Softmax over axis 1. libnd4j's softmax op is right over the last axis only, so a feature map
+     * {@code [N, C, H, W]} is normalised with broadcast max, exp and sum over the channels.
+     */
+    private static INDArray softmaxAxis1(INDArray x, boolean inPlace) {
+        if (x.rank() == 2) {
+            INDArray out = inPlace ? x : x.ulike();
+            Nd4j.exec(new SoftMax(x, out, 1));
+            return out;
+        }
+        INDArray shifted = inPlace ? x.subi(x.max(true, 1)) : x.sub(x.max(true, 1));
+        INDArray e = Transforms.exp(shifted, false);
+        return e.divi(e.sum(true, 1));
+    }
+
     /** Applies the activation; {@code inPlace} overwrites {@code x} where the op allows it. */
     public INDArray apply(INDArray x, double alpha, boolean inPlace) {
         return switch (this) {
@@ -44,11 +59,7 @@ public enum Activation {
             case LEAKY_RELU -> Transforms.leakyRelu(x, alpha, !inPlace);
             case SIGMOID -> Transforms.sigmoid(x, !inPlace);
             case TANH -> Transforms.tanh(x, !inPlace);
-            case SOFTMAX -> {
-                INDArray out = inPlace ? x : x.ulike();
-                Nd4j.exec(new SoftMax(x, out, 1));
-                yield out;
-            }
+            case SOFTMAX -> softmaxAxis1(x, inPlace);
         };
     }
 }

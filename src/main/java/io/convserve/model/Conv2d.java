@@ -106,8 +106,11 @@ public final class Conv2d extends AbstractLayer {
         outputShape(input);
         Window.Resolved r = window.resolve(input.height(), input.width());
         boolean symmetric = r.top() == r.bottom() && r.left() == r.right();
-        Conv2DConfig config = symmetric ? Tensors.conv(window, r.top(), r.left()) : Tensors.conv(window, 0, 0);
-        INDArray weight = params.get("weight");
+        // oneDNN rejects dilated convolutions in libnd4j M2.1: run them as an undilated conv with a spread kernel
+        Window undilated = new Window(window.effectiveKernelH(), window.effectiveKernelW(), window.strideH(),
+                window.strideW(), 1, 1, window.padding(), false);
+        Conv2DConfig config = Tensors.conv(undilated, symmetric ? r.top() : 0, symmetric ? r.left() : 0);
+        INDArray weight = Tensors.dilateKernel(params.get("weight"), window.dilationH(), window.dilationW());
         INDArray b = bias ? params.get("bias") : null;
         int inPerGroup = input.channels() / groups;
         int outPerGroup = filters / groups;

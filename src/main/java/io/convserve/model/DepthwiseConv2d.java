@@ -90,12 +90,14 @@ public final class DepthwiseConv2d extends AbstractLayer {
         outputShape(input);
         Window.Resolved r = window.resolve(input.height(), input.width());
         boolean symmetric = r.top() == r.bottom() && r.left() == r.right();
-        Conv2DConfig config = Tensors.conv(window, symmetric ? r.top() : 0, symmetric ? r.left() : 0,
+        Window undilated = new Window(window.effectiveKernelH(), window.effectiveKernelW(), window.strideH(),
+                window.strideW(), 1, 1, window.padding(), false);
+        Conv2DConfig config = Tensors.conv(undilated, symmetric ? r.top() : 0, symmetric ? r.left() : 0,
                 WeightsFormat.YXIO);
         int c = input.channels();
-        // [C*M, 1, kH, kW] -> [C, M, kH, kW] -> ND4J's depthwise layout [kH, kW, C, M]
-        INDArray weight = params.get("weight")
-                .reshape(c, depthMultiplier, window.kernelH(), window.kernelW())
+        // [C*M, 1, kH, kW] (dilation spread into the kernel) -> [C, M, kH', kW'] -> ND4J's layout [kH', kW', C, M]
+        INDArray weight = Tensors.dilateKernel(params.get("weight"), window.dilationH(), window.dilationW())
+                .reshape(c, depthMultiplier, window.effectiveKernelH(), window.effectiveKernelW())
                 .permute(2, 3, 0, 1).dup('c');
         INDArray b = bias ? params.get("bias") : null;
         return x -> {

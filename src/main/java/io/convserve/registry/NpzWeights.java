@@ -19,6 +19,9 @@ public final class NpzWeights {
     /** Arrays keyed by entry name without {@code .npy}: {@code conv1.weight}, ... */
     public static Map<String, INDArray> read(Path file) {
         try (ZipFile zip = new ZipFile(file.toFile())) {
+            if (zip.size() == 0) {
+                return Map.of();
+            }
             Enumeration<? extends ZipEntry> entries = zip.entries();
             while (entries.hasMoreElements()) {
                 ZipEntry entry = entries.nextElement();

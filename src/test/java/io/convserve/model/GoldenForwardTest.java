@@ -20,8 +20,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Forward passes against PyTorch and Keras. Each folder under {@code golden/} was written by
- * {@code golden/generate.py}: a model (model.json + 1/weights.npz) and io.npz with the framework's
+ * Forward passes against PyTorch and Keras. Each folder under {@code reference/} was written by
+ * {@code reference/generate.py}: a model (model.json + 1/weights.npz) and io.npz with the framework's
  * input and output. The model is loaded through the real loader, so weight layouts are checked too.
  * Tolerance: max |ours - theirs| <= 1e-4 * max(1, max |theirs|).
  */
@@ -31,7 +31,7 @@ class GoldenForwardTest {
 
     static Path goldenRoot() {
         try {
-            return Path.of(GoldenForwardTest.class.getClassLoader().getResource("golden").toURI());
+            return Path.of(GoldenForwardTest.class.getClassLoader().getResource("reference").toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
