@@ -8,7 +8,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param repository    the model repository folder (DESIGN §3); empty serves the bundled models
  * @param maxBatchSize  the largest batch one request may send (Triton's {@code max_batch_size})
+ * @param maxImageSide  the largest width or height of an image sent to /predictions, checked before decoding
+ * @param maxImagePixels the largest number of pixels of such an image
  */
 @ConfigurationProperties("inference")
-public record InferenceProperties(String repository, @DefaultValue("64") int maxBatchSize) {
+public record InferenceProperties(String repository, @DefaultValue("64") int maxBatchSize,
+                                  @DefaultValue("4096") int maxImageSide,
+                                  @DefaultValue("40000000") long maxImagePixels) {
 }

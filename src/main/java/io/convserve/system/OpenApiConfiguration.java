@@ -88,6 +88,12 @@ class OpenApiConfiguration {
                                     .summary("one held-out MNIST digit (a " + digit.get("label") + ") for lenet5")
                                     .value(example))));
                 }
+                if (path.startsWith("/predictions/") && item.getPost() != null) {
+                    MediaType multipart = item.getPost().getRequestBody().getContent().get("multipart/form-data");
+                    if (multipart != null) {
+                        multipart.setSchema(ref("ImageUpload"));
+                    }
+                }
                 errorResponses(item);
                 for (Operation op : item.readOperations()) {
                     op.setOperationId(operationId(op.getOperationId(), path));
@@ -138,6 +144,9 @@ class OpenApiConfiguration {
                 .addProperty("instances", new ArraySchema().items(new Schema<>())
                         .description("examples: each nested [C][H][W], flat, or {\"<input name>\": example}"))
                 .required(List.of("instances")));
+        c.addSchemas("ImageUpload", new ObjectSchema()
+                .addProperty("data", new BinarySchema().description("the PNG or JPEG file"))
+                .required(List.of("data")));
         c.addSchemas(PROBLEM, new ObjectSchema()
                 .addProperty("error", new StringSchema().description("what was wrong and the expected value"))
                 .addProperty("type", new StringSchema())

@@ -1,0 +1,161 @@
+package io.convserve.api;
+
+import io.convserve.registry.LoadedModel;
+import io.convserve.serving.ImageDecoder;
+import io.convserve.serving.ImagePreprocessor;
+import io.convserve.serving.InferenceService;
+import io.convserve.system.InferenceProperties;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.multipart.MultipartHttpServletRequest;
+
+/**
+ * {@code POST /predictions/{m}[/{v}]} (TorchServe style): a PNG or JPEG as the raw body or as multipart field
+ * {@code data}, preprocessed as the model declares, answered with the top-k labels and probabilities.
+ */
+@RestController
+@Tag(name = "predict")
+class ImagePredictionController {
+
+    /** One ranked class. */
+    record Prediction(String label, int index, double probability) {
+    }
+
+    record ImagePredictions(String modelName, String modelVersion, List<Prediction> predictions,
+                            Boolean softmaxApplied) {
+    }
+
+    private final ModelLookup lookup;
+    private final InferenceService inference;
+    private final ImageDecoder decoder;
+
+    ImagePredictionController(ModelLookup lookup, InferenceService inference, InferenceProperties properties) {
+        this.lookup = lookup;
+        this.inference = inference;
+        this.decoder = new ImageDecoder(properties.maxImageSide(), properties.maxImagePixels());
+    }
+
+    /** Accepted body types; a body without Content-Type is sniffed (it reaches us marked as JSON). */
+    static final List<String> ACCEPTED = List.of("image/png", "image/jpeg", "image/jpg", "application/octet-stream",
+            "multipart/form-data");
+
+    @PostMapping({"/predictions/{model}", "/predictions/{model}/{version}"})
+    @Operation(summary = "Classify an image",
+            description = "A PNG or JPEG as the raw body (image/png, image/jpeg) or as multipart field `data`; "
+                    + "preprocessed as the model's model.json declares (colour, resize, crop, scale, mean/std). "
+                    + "Answers the top_k classes with their probabilities.",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = {
+                    @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary")),
+                    @Content(mediaType = "image/jpeg", schema = @Schema(type = "string", format = "binary")),
+                    @Content(mediaType = "application/octet-stream", schema = @Schema(type = "string", format = "binary")),
+                    @Content(mediaType = "multipart/form-data")}))
+    ImagePredictions predict(@PathVariable String model, @PathVariable(required = false) String version,
+                             @RequestParam(name = "top_k", required = false) String topK,
+                             HttpServletRequest request) throws IOException {
+        LoadedModel m = lookup.find(model, version);
+        int k = parseTopK(topK);
+        if (m.definition().preprocessing() == null) {
+            throw ApiException.badRequest("model '" + m.name() + "' declares no \"preprocessing\" in model.json, so it "
+                    + "cannot take images; send tensors to /v2/models/" + m.name() + "/infer instead");
+        }
+        String type = request.getContentType() == null ? null
+                : request.getContentType().split(";")[0].strip().toLowerCase(java.util.Locale.ROOT);
+        if (type != null && !ACCEPTED.contains(type) && !type.equals("application/json")) {
+            throw new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type '" + type
+                    + "' is not supported for images; send one of " + ACCEPTED);
+        }
+        byte[] bytes = body(request);
+        BufferedImage image;
+        try {
+            image = decoder.decode(bytes);
+        } catch (ImageDecoder.ImageException e) {
+            String received = " (Content-Type: " + request.getContentType() + ", " + bytes.length + " bytes)";
+            throw new ApiException(e.tooLarge() ? HttpStatus.CONTENT_TOO_LARGE : HttpStatus.BAD_REQUEST,
+                    e.getMessage() + received);
+        }
+        long start = System.nanoTime();
+        float[] tensor = ImagePreprocessor.toTensor(image, m.definition().preprocessing(), m.network().inputShape());
+        InferenceService.Result result = inference.infer(m, tensor, m.network().inputShape().withBatch(1));
+        inference.statistics(m).success(System.nanoTime() - start);
+        return rank(m, result.values(), k);
+    }
+
+    private static byte[] body(HttpServletRequest request) throws IOException {
+        byte[] bytes;
+        if (request instanceof MultipartHttpServletRequest multipart) {
+            MultipartFile file = multipart.getFile("data");
+            if (file == null) {
+                throw ApiException.badRequest("multipart request has no file field 'data'. Received fields: "
+                        + multipart.getFileMap().keySet());
+            }
+            bytes = file.getBytes();
+        } else {
+            bytes = request.getInputStream().readAllBytes();
+        }
+        if (bytes.length == 0) {
+            throw ApiException.badRequest("request body is empty; expected a PNG or JPEG image");
+        }
+        return bytes;
+    }
+
+    private static ImagePredictions rank(LoadedModel m, float[] output, int k) {
+        double sum = 0;
+        boolean probabilities = true;
+        for (float v : output) {
+            sum += v;
+            probabilities &= v >= 0 && v <= 1;
+        }
+        double[] p = new double[output.length];
+        boolean softmax = !(probabilities && Math.abs(sum - 1) < 1e-3);
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : output) {
+            max = Math.max(max, v);
+        }
+        double total = 0;
+        for (int i = 0; i < p.length; i++) {
+            p[i] = softmax ? Math.exp(output[i] - max) : output[i];
+            total += p[i];
+        }
+        Integer[] order = new Integer[p.length];
+        for (int i = 0; i < p.length; i++) {
+            order[i] = i;
+            if (softmax) {
+                p[i] /= total;
+            }
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+        List<Prediction> top = new ArrayList<>();
+        for (int i = 0; i < Math.min(k, p.length); i++) {
+            top.add(new Prediction(m.label(order[i]), order[i], p[order[i]]));
+        }
+        return new ImagePredictions(m.name(), m.version(), top, softmax ? Boolean.TRUE : null);
+    }
+
+    private static int parseTopK(String text) {
+        if (text == null) {
+            return 5;
+        }
+        try {
+            int k = Integer.parseInt(text.strip());
+            if (k >= 1) {
+                return k;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw ApiException.badRequest("top_k must be a positive integer. Received: '" + text + "'");
+    }
+}
