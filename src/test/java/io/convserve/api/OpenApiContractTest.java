@@ -50,4 +50,29 @@ class OpenApiContractTest {
         assertThat(example.at("/inputs/0/data").size()).isEqualTo(784);
         assertThat(doc.at("/paths/~1v2~1models~1{model}~1infer/post/operationId").asString()).isEqualTo("infer");
     }
+
+    /** The documented examples work as-is against the bundled lenet5: the digit is classified as its label. */
+    @Test
+    void documentedExamplesWorkAgainstTheBundledModel() {
+        HttpJson http = new HttpJson(port);
+        JsonNode doc = http.get("/v3/api-docs").json();
+        JsonNode infer = doc.at("/paths/~1v2~1models~1{model}~1infer/post/requestBody/content/application~1json"
+                + "/examples/lenet5_digit/value");
+        JsonNode predict = doc.at("/paths/~1v1~1models~1{model}:predict/post/requestBody/content/application~1json"
+                + "/examples/lenet5_digit/value");
+        String label = infer.get("id").asString().replace("digit-", "");
+
+        HttpJson.Response inferResponse = http.post("/v2/models/lenet5/infer", infer.toString(), "application/json");
+        HttpJson.Response predictResponse = http.post("/v1/models/lenet5:predict", predict.toString(), "application/json");
+
+        assertThat(inferResponse.status()).isEqualTo(200);
+        assertThat(inferResponse.json().at("/outputs/0/data/0").asString()).contains(":" + label + ":" + label);
+        assertThat(predictResponse.status()).isEqualTo(200);
+        JsonNode row = predictResponse.json().at("/predictions/0");
+        int best = 0;
+        for (int i = 1; i < row.size(); i++) {
+            best = row.get(i).asDouble() > row.get(best).asDouble() ? i : best;
+        }
+        assertThat(Integer.toString(best)).isEqualTo(label);
+    }
 }
