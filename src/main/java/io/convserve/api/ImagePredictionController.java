@@ -78,19 +78,19 @@ class ImagePredictionController {
                     + "' is not supported for images; send one of " + ACCEPTED);
         }
         byte[] bytes = body(request);
-        BufferedImage image;
-        try {
-            image = decoder.decode(bytes);
-        } catch (ImageDecoder.ImageException e) {
-            String received = " (Content-Type: " + request.getContentType() + ", " + bytes.length + " bytes)";
-            throw new ApiException(e.tooLarge() ? HttpStatus.CONTENT_TOO_LARGE : HttpStatus.BAD_REQUEST,
-                    e.getMessage() + received);
-        }
-        long start = System.nanoTime();
-        float[] tensor = ImagePreprocessor.toTensor(image, m.definition().preprocessing(), m.network().inputShape());
-        InferenceService.Result result = inference.infer(m, tensor, m.network().inputShape().withBatch(1));
-        inference.statistics(m).success(System.nanoTime() - start);
-        return rank(m, result.values(), k);
+        return inference.request(m, () -> {
+            BufferedImage image;
+            try {
+                image = decoder.decode(bytes);
+            } catch (ImageDecoder.ImageException e) {
+                String received = " (Content-Type: " + request.getContentType() + ", " + bytes.length + " bytes)";
+                throw new ApiException(e.tooLarge() ? HttpStatus.CONTENT_TOO_LARGE : HttpStatus.BAD_REQUEST,
+                        e.getMessage() + received);
+            }
+            float[] tensor = ImagePreprocessor.toTensor(image, m.definition().preprocessing(), m.network().inputShape());
+            InferenceService.Result result = inference.infer(m, tensor, m.network().inputShape().withBatch(1));
+            return rank(m, result.values(), k);
+        });
     }
 
     private static byte[] body(HttpServletRequest request) throws IOException {

@@ -40,20 +40,13 @@ class InferController {
                                  @RequestBody(required = false) byte[] body,
                                  @RequestHeader(name = InferResponseWriter.HEADER_LENGTH, required = false)
                                  Integer headerLength) {
-        long start = System.nanoTime();
         LoadedModel m = lookup.find(model, version);
-        try {
-            ResponseEntity<byte[]> response = run(m, body == null ? new byte[0] : body, headerLength);
-            inference.statistics(m).success(System.nanoTime() - start);
-            return response;
-        } catch (RuntimeException e) {
-            inference.statistics(m).failure(System.nanoTime() - start);
-            throw e;
-        }
+        return inference.request(m, () -> run(m, body == null ? new byte[0] : body, headerLength));
     }
 
     private ResponseEntity<byte[]> run(LoadedModel m, byte[] body, Integer headerLength) {
-        InferRequestReader.Request request = InferRequestReader.read(body, headerLength);
+        long maxElements = properties.maxBatchSize() * m.network().inputShape().elements();
+        InferRequestReader.Request request = InferRequestReader.read(body, headerLength, maxElements);
         InferRequestReader.Input input = checkedInput(m, request.inputs());
         String outputName = m.definition().outputName();
         List<InferRequestReader.Output> wanted = request.outputs().isEmpty()

@@ -36,7 +36,11 @@ final class InferRequestReader {
     private InferRequestReader() {
     }
 
-    static Request read(byte[] body, Integer headerLength) {
+    /**
+     * @param maxElements the most elements one input tensor may have (max batch x the model's example size),
+     *                    checked before anything is allocated for it
+     */
+    static Request read(byte[] body, Integer headerLength, long maxElements) {
         int jsonLength = body.length;
         if (headerLength != null) {
             if (headerLength < 0 || headerLength > body.length) {
@@ -71,7 +75,7 @@ final class InferRequestReader {
         }
         List<Input> inputs = new ArrayList<>();
         for (JsonNode node : inputsNode) {
-            inputs.add(input(node, binary));
+            inputs.add(input(node, binary, maxElements));
         }
         if (binary.hasRemaining()) {
             throw ApiException.badRequest("request has " + binary.remaining()
@@ -90,7 +94,7 @@ final class InferRequestReader {
         return new Request(id, inputs, outputs, binaryOutputs);
     }
 
-    private static Input input(JsonNode node, ByteBuffer binary) {
+    private static Input input(JsonNode node, ByteBuffer binary, long maxElements) {
         String name = node.path("name").isString() ? node.get("name").asString() : null;
         if (name == null) {
             throw ApiException.badRequest("every input needs a string \"name\". Received: " + abbreviate(node));
@@ -106,8 +110,10 @@ final class InferRequestReader {
         long elements = 1;
         for (long d : shape) {
             elements *= d;
-            if (elements > MAX_ELEMENTS) {
-                throw ApiException.badRequest(where + ": shape " + Arrays.toString(shape) + " has too many elements");
+            if (elements > Math.min(MAX_ELEMENTS, maxElements)) {
+                throw ApiException.badRequest(where + ": shape " + Arrays.toString(shape) + " has more elements than "
+                        + "the model accepts in one request (" + maxElements + ", the maximum batch size times one "
+                        + "example)");
             }
         }
         JsonNode parameters = node.get("parameters");

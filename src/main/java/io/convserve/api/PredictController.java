@@ -44,15 +44,7 @@ class PredictController {
                                 ref = "#/components/schemas/PredictRequest")))
                         @RequestBody JsonNode body) {
         LoadedModel m = lookup.find(model, version);
-        long start = System.nanoTime();
-        try {
-            Predictions p = run(m, body);
-            inference.statistics(m).success(System.nanoTime() - start);
-            return p;
-        } catch (RuntimeException e) {
-            inference.statistics(m).failure(System.nanoTime() - start);
-            throw e;
-        }
+        return inference.request(m, () -> run(m, body));
     }
 
     private Predictions run(LoadedModel m, JsonNode body) {

@@ -66,6 +66,15 @@ abstract class AbstractLayer implements Layer {
         }
     }
 
+    /** The product, or an {@link ArithmeticException} instead of a silent overflow. */
+    static long product(long... factors) {
+        long p = 1;
+        for (long f : factors) {
+            p = Math.multiplyExact(p, f);
+        }
+        return p;
+    }
+
     static Map<String, Object> config(Object... keyValues) {
         Map<String, Object> map = new LinkedHashMap<>();
         for (int i = 0; i < keyValues.length; i += 2) {

@@ -62,7 +62,11 @@ public final class Architecture {
         Shape current = input;
         shapes.add(current);
         for (Layer layer : layers) {
-            current = layer.outputShape(current);
+            try {
+                current = layer.outputShape(current);
+            } catch (ArithmeticException e) {
+                throw overflow(layer, current);
+            }
             shapes.add(current);
         }
         return shapes;
@@ -81,27 +85,36 @@ public final class Architecture {
         for (Layer layer : layers) {
             Shape in = shapes.get(layer.index());
             Shape out = shapes.get(layer.index() + 1);
-            long layerTrainable = 0;
-            long layerParams = 0;
-            Map<String, List<Long>> parameterShapes = new LinkedHashMap<>();
-            for (ParameterSpec p : layer.parameters(in)) {
-                layerParams += p.count();
-                layerTrainable += p.trainable() ? p.count() : 0;
-                parameterShapes.put(p.name(), dims(p.shape(), -1));
+            try {
+                long layerTrainable = 0;
+                long layerParams = 0;
+                Map<String, List<Long>> parameterShapes = new LinkedHashMap<>();
+                for (ParameterSpec p : layer.parameters(in)) {
+                    layerParams += p.count();
+                    layerTrainable += p.trainable() ? p.count() : 0;
+                    parameterShapes.put(p.name(), dims(p.shape(), -1));
+                }
+                long layerMacs = Math.multiplyExact(layer.macs(in), (long) batchSize);
+                long bytes = Math.multiplyExact(Math.multiplyExact(out.elements(), (long) batchSize), 4L);
+                rows.add(new LayerSummary(layer.index(), layer.name(), layer.type(), layer.config(),
+                        dims(in, batchSize), dims(out, batchSize), layerParams, layerTrainable,
+                        layerParams - layerTrainable, parameterShapes, layerMacs, bytes));
+                params = Math.addExact(params, layerParams);
+                trainable += layerTrainable;
+                macs = Math.addExact(macs, layerMacs);
+                activationBytes = Math.addExact(activationBytes, bytes);
+            } catch (ArithmeticException e) {
+                throw overflow(layer, in);
             }
-            long layerMacs = Math.multiplyExact(layer.macs(in), (long) batchSize);
-            long bytes = Math.multiplyExact(Math.multiplyExact(out.elements(), (long) batchSize), 4L);
-            rows.add(new LayerSummary(layer.index(), layer.name(), layer.type(), layer.config(),
-                    dims(in, batchSize), dims(out, batchSize), layerParams, layerTrainable,
-                    layerParams - layerTrainable, parameterShapes, layerMacs, bytes));
-            params += layerParams;
-            trainable += layerTrainable;
-            macs = Math.addExact(macs, layerMacs);
-            activationBytes = Math.addExact(activationBytes, bytes);
         }
-        Summary.Totals totals = new Summary.Totals(params, trainable, params - trainable, params * 4, macs,
-                activationBytes);
+        Summary.Totals totals = new Summary.Totals(params, trainable, params - trainable,
+                Math.multiplyExact(params, 4L), macs, activationBytes);
         return new Summary(dims(input, batchSize), batchSize, List.copyOf(rows), totals);
+    }
+
+    private static ArchitectureException overflow(Layer layer, Shape input) {
+        return new ArchitectureException(layer.type() + " '" + layer.name() + "' (layer " + layer.index()
+                + "): a size or count overflows the integer range (2^31-1 per dimension, 2^63-1 per count) for this input. Received: input=" + input + ".");
     }
 
     /** The dims as a list, with {@code batch} first unless it is negative. */

@@ -97,8 +97,8 @@ public final class Conv2d extends AbstractLayer {
     @Override
     public long macs(Shape input) {
         Shape out = outputShape(input);
-        return (long) filters * out.height() * out.width() * (input.channels() / groups)
-                * window.kernelH() * window.kernelW();
+        return product(filters, out.height(), out.width(), input.channels() / groups, window.kernelH(),
+                window.kernelW());
     }
 
     @Override

@@ -59,7 +59,7 @@ public final class Dense extends AbstractLayer {
     @Override
     public long macs(Shape input) {
         outputShape(input);
-        return (long) input.dim(0) * units;
+        return product(input.dim(0), units);
     }
 
     @Override

@@ -82,7 +82,7 @@ public final class DepthwiseConv2d extends AbstractLayer {
     @Override
     public long macs(Shape input) {
         Shape out = outputShape(input);
-        return (long) out.channels() * out.height() * out.width() * window.kernelH() * window.kernelW();
+        return product(out.channels(), out.height(), out.width(), window.kernelH(), window.kernelW());
     }
 
     @Override

@@ -48,7 +48,7 @@ public record Shape(int... dims) {
     public long elements() {
         long n = 1;
         for (int d : dims) {
-            n *= d;
+            n = Math.multiplyExact(n, (long) d);
         }
         return n;
     }

@@ -43,33 +43,35 @@ public record Window(int kernelH, int kernelW, int strideH, int strideW, int dil
     }
 
     private Axis axis(int in, int k, int s, int d, boolean vertical) {
-        int effective = d * (k - 1) + 1;
+        // long arithmetic: a hostile input size or dilation must not wrap around into a plausible size
+        long effective = (long) d * (k - 1) + 1;
         if (padding instanceof Padding.Valid) {
-            return new Axis(Math.floorDiv(in - effective, s) + 1, 0, 0, 0);
+            return axis(Math.floorDiv(in - effective, s) + 1, 0, 0, 0);
         }
         if (padding instanceof Padding.Same) {
-            int out = ceilDiv(in, s);
-            int total = Math.max((out - 1) * s + effective - in, 0);
-            return new Axis(out, total / 2, total - total / 2, 0);
+            long out = -Math.floorDiv(-(long) in, s);
+            long total = Math.max((out - 1) * s + effective - in, 0);
+            return axis(out, total / 2, total - total / 2, 0);
         }
         Padding.Explicit e = (Padding.Explicit) padding;
         return explicitAxis(in, effective, s, vertical ? e.top() : e.left(), vertical ? e.bottom() : e.right());
     }
 
-    private Axis explicitAxis(int in, int effective, int s, int before, int after) {
-        int span = in + before + after - effective;
-        int out = Math.floorDiv(span, s) + 1;
+    private Axis explicitAxis(long in, long effective, long s, long before, long after) {
+        long span = in + before + after - effective;
+        long out = Math.floorDiv(span, s) + 1;
         if (ceilMode && span >= 0) {
-            out = ceilDiv(span, s) + 1;
+            out = -Math.floorDiv(-span, s) + 1;
             if ((out - 1) * s >= in + before) {
                 out--;
             }
         }
-        int extra = Math.max(0, (out - 1) * s + effective - (in + before + after));
-        return new Axis(out, before, after, extra);
+        long extra = Math.max(0, (out - 1) * s + effective - (in + before + after));
+        return axis(out, before, after, extra);
     }
 
-    static int ceilDiv(int a, int b) {
-        return -Math.floorDiv(-a, b);
+    private static Axis axis(long out, long before, long after, long extra) {
+        return new Axis(Math.toIntExact(out), Math.toIntExact(before), Math.toIntExact(after),
+                Math.toIntExact(extra));
     }
 }

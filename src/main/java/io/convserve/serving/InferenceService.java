@@ -40,6 +40,22 @@ public class InferenceService {
         return new Result(outShape, data);
     }
 
+    /**
+     * Runs one request's work for {@code model}, counting it as a success or a failure (with its duration) in
+     * the version's statistics.
+     */
+    public <T> T request(LoadedModel model, java.util.function.Supplier<T> work) {
+        long start = System.nanoTime();
+        try {
+            T result = work.get();
+            statistics(model).success(System.nanoTime() - start);
+            return result;
+        } catch (RuntimeException e) {
+            statistics(model).failure(System.nanoTime() - start);
+            throw e;
+        }
+    }
+
     public ModelStatistics statistics(LoadedModel model) {
         return statistics.computeIfAbsent(model.name() + "/" + model.version(),
                 k -> new ModelStatistics(model.name(), model.version()));

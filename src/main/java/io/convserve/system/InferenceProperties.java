@@ -10,9 +10,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxBatchSize  the largest batch one request may send (Triton's {@code max_batch_size})
  * @param maxImageSide  the largest width or height of an image sent to /predictions, checked before decoding
  * @param maxImagePixels the largest number of pixels of such an image
+ * @param maxRequestBytes the largest request body, after gzip decompression (413 beyond)
  */
 @ConfigurationProperties("inference")
 public record InferenceProperties(String repository, @DefaultValue("64") int maxBatchSize,
                                   @DefaultValue("4096") int maxImageSide,
-                                  @DefaultValue("40000000") long maxImagePixels) {
+                                  @DefaultValue("40000000") long maxImagePixels,
+                                  @DefaultValue("134217728") long maxRequestBytes) {
 }

@@ -211,6 +211,18 @@ class InferApiTest extends ValidatedApiTest {
     }
 
     @Test
+    void hugeDeclaredShapesAreRejectedBeforeAnythingIsAllocated() {
+        String body = "{\"inputs\": [{\"name\": \"input\", \"shape\": [2000000000, 1, 28, 28], "
+                + "\"datatype\": \"FP32\", \"data\": [1]}]}";
+
+        HttpJson.Response r = http.post("/v2/models/lenet5/infer", body, "application/json");
+
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.json().get("error").asString()).startsWith("input 'input': shape [2000000000, 1, 28, 28] has more "
+                + "elements than the model accepts in one request (50176");
+    }
+
+    @Test
     void malformedBinaryPayloadsAre400() {
         byte[] header = ("{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
                 + "\"parameters\": {\"binary_data_size\": 100}}]}").getBytes(StandardCharsets.UTF_8);

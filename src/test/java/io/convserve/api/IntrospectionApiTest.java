@@ -124,6 +124,18 @@ class IntrospectionApiTest extends ValidatedApiTest {
     }
 
     @Test
+    void hostileInputSizesAre422WithoutComputing() {
+        assertError(http.get("/v2/models/vgg16/layers?input_shape=3,2000000000,2000000000&batch_size=1048576"), 422,
+                "overflows the integer range");
+        // 100000x100000 would flatten to 2.5 billion features: more than a dimension can hold
+        assertError(http.get("/v2/models/alexnet/layers?input_shape=3,100000,100000"), 422,
+                "flatten 'flatten' (layer 10): a size or count overflows the integer range");
+        HttpJson.Response large = http.get("/v2/models/alexnet/layers?input_shape=3,20000,20000");
+        assertThat(large.status()).isEqualTo(200);
+        assertThat(large.json().get("totals").get("macs").asLong()).isGreaterThan(1_000_000_000_000L);
+    }
+
+    @Test
     void unknownModelAndVersionAre404() {
         assertError(http.get("/v2/models/resnet/layers"), 404, "unknown model 'resnet'. Available models: [alexnet");
         assertError(http.get("/v2/models/lenet5/versions/9/parameters"), 404,

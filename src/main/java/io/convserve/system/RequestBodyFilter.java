@@ -18,36 +18,47 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Accepts request bodies with {@code Content-Encoding: gzip}: decompressed on the fly, at most
- * {@link #MAX_INFLATED_BYTES} bytes, so a gzip bomb answers 413 instead of filling the heap.
+ * Bounds every request body to {@code inference.max-request-bytes} (413 at once when Content-Length says more,
+ * 413 as soon as a chunked body grows past it) and accepts {@code Content-Encoding: gzip}, decompressed on the
+ * fly under the same bound, so a gzip bomb answers 413 instead of filling the heap.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 5)
-class GzipRequestFilter extends OncePerRequestFilter {
+class RequestBodyFilter extends OncePerRequestFilter {
 
-    static final long MAX_INFLATED_BYTES = 256L * 1024 * 1024;
+    private final long maxBytes;
+
+    RequestBodyFilter(InferenceProperties properties) {
+        this.maxBytes = properties.maxRequestBytes();
+    }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         String encoding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
-        if (encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity")) {
-            chain.doFilter(request, response);
-            return;
-        }
-        if (!encoding.equalsIgnoreCase("gzip")) {
+        boolean identity = encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity");
+        if (!identity && !encoding.equalsIgnoreCase("gzip")) {
             reject(response, 415, "Content-Encoding '" + encoding + "' is not supported; send gzip or identity");
             return;
         }
-        GZIPInputStream gzip;
-        try {
-            gzip = new GZIPInputStream(request.getInputStream());
-        } catch (IOException e) {
-            reject(response, 400, "request body is not valid gzip: " + e.getMessage());
+        if (request.getContentLengthLong() > maxBytes) {
+            reject(response, 413, "request body is " + request.getContentLengthLong() + " bytes; the limit is "
+                    + maxBytes + " bytes (inference.max-request-bytes)");
             return;
         }
+        InputStream body;
+        if (identity) {
+            body = request.getInputStream();
+        } else {
+            try {
+                body = new GZIPInputStream(request.getInputStream());
+            } catch (IOException e) {
+                reject(response, 400, "request body is not valid gzip: " + e.getMessage());
+                return;
+            }
+        }
         try {
-            chain.doFilter(new Decompressed(request, new Bounded(gzip)), response);
+            chain.doFilter(new Decompressed(request, new Bounded(body, maxBytes), !identity), response);
         } catch (ServletException | RuntimeException e) {
             Throwable cause = e;
             while (cause != null && !(cause instanceof InflatedTooLarge)) {
@@ -71,24 +82,27 @@ class GzipRequestFilter extends OncePerRequestFilter {
     }
 
     static final class InflatedTooLarge extends RequestTooLargeException {
-        InflatedTooLarge() {
-            super("decompressed request body exceeds " + MAX_INFLATED_BYTES + " bytes");
+        InflatedTooLarge(long maxBytes) {
+            super("request body exceeds " + maxBytes + " bytes (after decompression); the limit is set by "
+                    + "inference.max-request-bytes");
         }
     }
 
     private static final class Bounded extends InputStream {
         private final InputStream in;
+        private final long maxBytes;
         private long read;
 
-        Bounded(InputStream in) {
+        Bounded(InputStream in, long maxBytes) {
             this.in = in;
+            this.maxBytes = maxBytes;
         }
 
         @Override
         public int read() throws IOException {
             int b = in.read();
-            if (b >= 0 && ++read > MAX_INFLATED_BYTES) {
-                throw new InflatedTooLarge();
+            if (b >= 0 && ++read > maxBytes) {
+                throw new InflatedTooLarge(maxBytes);
             }
             return b;
         }
@@ -96,8 +110,8 @@ class GzipRequestFilter extends OncePerRequestFilter {
         @Override
         public int read(byte[] buffer, int off, int len) throws IOException {
             int n = in.read(buffer, off, len);
-            if (n > 0 && (read += n) > MAX_INFLATED_BYTES) {
-                throw new InflatedTooLarge();
+            if (n > 0 && (read += n) > maxBytes) {
+                throw new InflatedTooLarge(maxBytes);
             }
             return n;
         }
@@ -105,9 +119,11 @@ class GzipRequestFilter extends OncePerRequestFilter {
 
     private static final class Decompressed extends HttpServletRequestWrapper {
         private final ServletInputStream stream;
+        private final boolean decompressed;
 
-        Decompressed(HttpServletRequest request, InputStream body) {
+        Decompressed(HttpServletRequest request, InputStream body, boolean decompressed) {
             super(request);
+            this.decompressed = decompressed;
             this.stream = new ServletInputStream() {
                 private boolean finished;
 
@@ -149,7 +165,8 @@ class GzipRequestFilter extends OncePerRequestFilter {
 
         @Override
         public String getHeader(String name) {
-            if (HttpHeaders.CONTENT_ENCODING.equalsIgnoreCase(name) || HttpHeaders.CONTENT_LENGTH.equalsIgnoreCase(name)) {
+            if (decompressed && (HttpHeaders.CONTENT_ENCODING.equalsIgnoreCase(name)
+                    || HttpHeaders.CONTENT_LENGTH.equalsIgnoreCase(name))) {
                 return null;
             }
             return super.getHeader(name);
@@ -157,12 +174,12 @@ class GzipRequestFilter extends OncePerRequestFilter {
 
         @Override
         public int getContentLength() {
-            return -1;
+            return decompressed ? -1 : super.getContentLength();
         }
 
         @Override
         public long getContentLengthLong() {
-            return -1;
+            return decompressed ? -1 : super.getContentLengthLong();
         }
     }
 }

@@ -1,0 +1,67 @@
+package io.convserve.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.springframework.mock.web.MockFilterChain;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
+
+/** Request bodies are bounded before they are read into memory, compressed or not. */
+class RequestBodyFilterTest {
+
+    final RequestBodyFilter filter = new RequestBodyFilter(new InferenceProperties(null, 64, 4096, 40_000_000L, 1000));
+
+    static MockHttpServletRequest post(byte[] body) {
+        MockHttpServletRequest request = new MockHttpServletRequest("POST", "/v2/models/lenet5/infer");
+        request.setContent(body);
+        request.setContentType("application/json");
+        return request;
+    }
+
+    @Test
+    void declaredLengthOverTheLimitIs413BeforeReading() throws Exception {
+        MockHttpServletResponse response = new MockHttpServletResponse();
+        MockFilterChain chain = new MockFilterChain();
+
+        filter.doFilter(post(new byte[5000]), response, chain);
+
+        assertThat(response.getStatus()).isEqualTo(413);
+        assertThat(response.getContentAsString()).contains("\"error\":\"request body is 5000 bytes; the limit is 1000 bytes");
+        assertThat(chain.getRequest()).as("the request never reached the application").isNull();
+    }
+
+    @Test
+    void gzipBombStopsAtTheLimit() throws Exception {
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(compressed)) {
+            gzip.write(new byte[10_000_000]);
+        }
+        RequestBodyFilter filter = new RequestBodyFilter(new InferenceProperties(null, 64, 4096, 40_000_000L, 100_000));
+        MockHttpServletRequest request = post(compressed.toByteArray());
+        request.addHeader("Content-Encoding", "gzip");
+        MockFilterChain chain = new MockFilterChain();
+
+        filter.doFilter(request, new MockHttpServletResponse(), chain);
+
+        assertThat(compressed.size()).isLessThan(100_000);
+        var body = chain.getRequest().getInputStream();
+        org.assertj.core.api.Assertions.assertThatThrownBy(body::readAllBytes)
+                .isInstanceOf(RequestTooLargeException.class)
+                .hasMessageStartingWith("request body exceeds 100000 bytes (after decompression)");
+    }
+
+    @Test
+    void unknownContentEncodingIs415() throws Exception {
+        MockHttpServletRequest request = post(new byte[10]);
+        request.addHeader("Content-Encoding", "br");
+        MockHttpServletResponse response = new MockHttpServletResponse();
+
+        filter.doFilter(request, response, new MockFilterChain());
+
+        assertThat(response.getStatus()).isEqualTo(415);
+        assertThat(response.getContentAsString()).contains("Content-Encoding 'br' is not supported");
+    }
+}
