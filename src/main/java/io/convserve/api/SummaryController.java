@@ -160,7 +160,7 @@ class SummaryController {
 
     /** {@code "3,224,224"} or {@code "[3, 224, 224]"}, with as many dims as the model's input. */
     static Shape parseShape(String text, Shape declared) {
-        String[] parts = text.replace("[", "").replace("]", "").split(",");
+        String[] parts = text.replace("[", "").replace("]", "").strip().split("\\s*[,xX]\\s*");
         int[] dims = new int[parts.length];
         try {
             for (int i = 0; i < parts.length; i++) {

@@ -158,6 +158,58 @@ class InferApiTest extends ValidatedApiTest {
         assertThat(served).containsExactly(engine);
     }
 
+    /** Every input datatype, little-endian binary, converted to FP32: the same values give the same output. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"FP32", "FP64", "FP16", "INT8", "INT16", "INT32", "INT64",
+            "UINT8", "UINT16", "UINT32", "UINT64"})
+    void everyDatatypeIsConvertedToFp32(String datatype) {
+        int n = 784;
+        ByteBuffer data = ByteBuffer.allocate(n * 8).order(ByteOrder.LITTLE_ENDIAN);
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            int v = (digitsU8[i] & 0xFF) / 2; // 0..127: exact in every datatype
+            values[i] = v;
+            switch (datatype) {
+                case "FP32" -> data.putFloat(v);
+                case "FP64" -> data.putDouble(v);
+                case "FP16" -> data.putShort(half(v));
+                case "INT8", "UINT8" -> data.put((byte) v);
+                case "INT16", "UINT16" -> data.putShort((short) v);
+                case "INT32", "UINT32" -> data.putInt(v);
+                default -> data.putLong(v);
+            }
+        }
+        byte[] tensor = java.util.Arrays.copyOf(data.array(), data.position());
+        byte[] header = ("{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"" + datatype
+                + "\", \"parameters\": {\"binary_data_size\": " + tensor.length + "}}]}").getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[header.length + tensor.length];
+        System.arraycopy(header, 0, body, 0, header.length);
+        System.arraycopy(tensor, 0, body, header.length, tensor.length);
+
+        HttpJson.Response r = http.postBytes("/v2/models/lenet5/infer", body, Map.of(
+                "Inference-Header-Content-Length", Integer.toString(header.length)));
+
+        assertThat(r.status()).isEqualTo(200);
+        JsonNode data10 = r.json().get("outputs").get(0).get("data");
+        float[] served = new float[10];
+        for (int i = 0; i < 10; i++) {
+            served[i] = data10.get(i).floatValue();
+        }
+        float[] engine = registry.find("lenet5", null).orElseThrow().network()
+                .forward(Nd4j.create(values, new long[] {1, 1, 28, 28}, 'c')).dup('c').data().asFloat();
+        assertThat(served).containsExactly(engine);
+    }
+
+    /** IEEE binary16 of a small non-negative integer (exact below 2048). */
+    static short half(int v) {
+        if (v == 0) {
+            return 0;
+        }
+        int exponent = 31 - Integer.numberOfLeadingZeros(v);
+        int mantissa = (v << (10 - exponent)) & 0x3FF;
+        return (short) (((exponent + 15) << 10) | mantissa);
+    }
+
     @Test
     void classificationReturnsScoreIndexLabelStrings() {
         String body = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
