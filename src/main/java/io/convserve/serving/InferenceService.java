@@ -20,6 +20,18 @@ public class InferenceService {
     }
 
     private final Map<String, ModelStatistics> statistics = new ConcurrentHashMap<>();
+    private final java.util.List<InferenceListener> listeners;
+
+    /** A forward pass that failed inside the engine (Triton's BACKEND failures). */
+    public static final class BackendException extends RuntimeException {
+        BackendException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    public InferenceService(java.util.List<InferenceListener> listeners) {
+        this.listeners = java.util.List.copyOf(listeners);
+    }
 
     /** Forward pass of a float32 batch {@code [N, ...input]}; returns {@code [N, ...output]}. */
     public INDArray infer(LoadedModel model, INDArray batch) {
@@ -31,12 +43,21 @@ public class InferenceService {
         long t0 = System.nanoTime();
         INDArray batch = Nd4j.create(values, shape, DataType.FLOAT);
         long t1 = System.nanoTime();
-        INDArray out = model.network().forward(batch);
+        INDArray out;
+        try {
+            out = model.network().forward(batch);
+        } catch (RuntimeException e) {
+            throw new BackendException("model '" + model.name() + "' version " + model.version()
+                    + " failed to compute: " + e.getMessage(), e);
+        }
         long t2 = System.nanoTime();
         float[] data = out.dup('c').data().asFloat();
         long[] outShape = out.shape();
         long t3 = System.nanoTime();
         statistics(model).execution(shape[0], t1 - t0, t2 - t1, t3 - t2);
+        for (InferenceListener l : listeners) {
+            l.executed(model, shape[0], t1 - t0, t2 - t1, t3 - t2);
+        }
         return new Result(outShape, data);
     }
 
@@ -46,12 +67,25 @@ public class InferenceService {
      */
     public <T> T request(LoadedModel model, java.util.function.Supplier<T> work) {
         long start = System.nanoTime();
+        for (InferenceListener l : listeners) {
+            l.requestStarted(model);
+        }
         try {
             T result = work.get();
-            statistics(model).success(System.nanoTime() - start);
+            long nanos = System.nanoTime() - start;
+            statistics(model).success(nanos);
+            for (InferenceListener l : listeners) {
+                l.requestSucceeded(model, nanos, 0);
+            }
             return result;
         } catch (RuntimeException e) {
-            statistics(model).failure(System.nanoTime() - start);
+            long nanos = System.nanoTime() - start;
+            statistics(model).failure(nanos);
+            InferenceListener.FailureReason reason = e instanceof BackendException
+                    ? InferenceListener.FailureReason.BACKEND : InferenceListener.FailureReason.OTHER;
+            for (InferenceListener l : listeners) {
+                l.requestFailed(model, reason, nanos);
+            }
             throw e;
         }
     }
