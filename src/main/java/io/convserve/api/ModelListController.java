@@ -15,8 +15,9 @@ import org.springframework.web.bind.annotation.RestController;
 class ModelListController {
 
     /** One loaded model. Shapes carry the batch dimension as -1. */
-    record ModelEntry(String name, List<String> versions, String latestVersion, String description,
-                      List<Long> inputShape, List<Long> outputShape, long parameters, boolean generatedWeights) {
+    record ModelEntry(String name, List<String> versions, String latestVersion, java.util.Map<String, String> aliases,
+                      String description, List<Long> inputShape, List<Long> outputShape, long parameters,
+                      boolean generatedWeights) {
     }
 
     record ModelList(List<ModelEntry> models) {
@@ -34,7 +35,7 @@ class ModelListController {
         List<ModelEntry> entries = new ArrayList<>();
         for (LoadedModel m : registry.latest()) {
             entries.add(new ModelEntry(m.name(), registry.versions(m.name()), m.version(),
-                    m.definition().description(), dynamicBatch(m.network().summary().inputShape()),
+                    registry.aliases(m.name()), m.definition().description(), dynamicBatch(m.network().summary().inputShape()),
                     dynamicBatch(m.network().summary().outputShape()), m.network().parameterCount(),
                     m.generatedWeights()));
         }

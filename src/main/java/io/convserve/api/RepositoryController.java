@@ -31,14 +31,17 @@ class RepositoryController {
     List<Map<String, Object>> index(@RequestBody(required = false) Map<String, Object> request) {
         boolean readyOnly = request != null && Boolean.TRUE.equals(request.get("ready"));
         Map<String, String> failures = registry.failures();
+        Map<String, String> unavailable = registry.unavailable();
         List<Map<String, Object>> index = new ArrayList<>();
         for (String name : registry.available()) {
             List<String> versions = registry.versions(name);
+            String lastFailure = failures.get(name);
             for (String v : versions) {
-                index.add(entry(name, v, "READY", null));
+                index.add(entry(name, v, "READY", lastFailure == null ? null
+                        : "still serving; the last load failed: " + lastFailure));
             }
             if (versions.isEmpty() && !readyOnly) {
-                index.add(entry(name, null, "UNAVAILABLE", failures.getOrDefault(name, "unloaded")));
+                index.add(entry(name, null, "UNAVAILABLE", unavailable.getOrDefault(name, "not loaded")));
             }
         }
         return index;

@@ -44,13 +44,13 @@ class ServerController {
     }
 
     @GetMapping("/v2/health/ready")
-    @Operation(summary = "Readiness", description = "200 when every model of the repository is loaded, else 503.")
+    @Operation(summary = "Readiness", description = "200 when every model of the repository is loaded and warmed, else 503 with the reasons.")
     ResponseEntity<Map<String, Object>> ready() {
-        Map<String, String> failures = registry.failures();
-        if (failures.isEmpty()) {
+        Map<String, String> unavailable = registry.unavailable();
+        if (unavailable.isEmpty()) {
             return ResponseEntity.ok(Map.of("ready", true));
         }
-        String reason = "models failed to load: " + failures;
+        String reason = "models not available: " + unavailable;
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
                 .body(Map.of("ready", false, "error", reason));
     }

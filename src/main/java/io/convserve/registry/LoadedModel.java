@@ -9,7 +9,7 @@ import java.util.List;
  * whether its weights were generated from the seed ({@code init}) rather than read from weights.npz.
  */
 public record LoadedModel(String name, String version, ModelDefinition definition, Network network,
-                          List<String> labels, boolean generatedWeights, Duration loadTime) {
+                          List<String> labels, boolean generatedWeights, Duration loadTime, String weightsStamp) {
 
     /** Label of class {@code index}, or the index itself when the model has no labels.txt. */
     public String label(int index) {

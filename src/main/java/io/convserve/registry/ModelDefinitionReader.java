@@ -15,7 +15,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class ModelDefinitionReader {
 
     private static final Set<String> TOP_LEVEL = Set.of("format_version", "name", "description", "input", "output",
-            "preprocessing", "init", "layers");
+            "preprocessing", "init", "layers", "version_policy", "aliases");
     private static final Set<String> PREPROCESSING = Set.of("color", "resize", "center_crop", "scale", "mean", "std",
             "invert");
 
@@ -67,7 +67,8 @@ public final class ModelDefinitionReader {
             Architecture architecture = Architecture.fromConfig(new Shape(dims), layerConfigs);
             return new ModelDefinition(name, description, input, outputName,
                     preprocessing(root.get("preprocessing"), source), init(root.get("init"), source),
-                    architecture, List.copyOf(layerConfigs));
+                    architecture, List.copyOf(layerConfigs), versionPolicy(root.get("version_policy"), source),
+                    aliases(root.get("aliases"), source));
         } catch (LayerConfigException e) {
             throw new ModelLoadException(source + ": " + e.getMessage(), e);
         }
@@ -171,6 +172,51 @@ public final class ModelDefinitionReader {
         }
         throw new ModelLoadException(source + ": preprocessing." + field
                 + " must be a list of numbers, one per channel. Received: " + value);
+    }
+
+    private static ModelDefinition.VersionPolicy versionPolicy(Object value, String source) {
+        String expected = ". Expected {\"latest\": {\"num_versions\": N}}, {\"all\": {}} or "
+                + "{\"specific\": {\"versions\": [1, 2]}}. Received: " + value;
+        if (value == null) {
+            return ModelDefinition.VersionPolicy.DEFAULT;
+        }
+        if (!(value instanceof Map<?, ?> m) || m.size() != 1) {
+            throw new ModelLoadException(source + ": invalid version_policy" + expected);
+        }
+        Object body = m.values().iterator().next();
+        Map<?, ?> fields = body instanceof Map<?, ?> f ? f : Map.of();
+        if (m.containsKey("all")) {
+            return new ModelDefinition.VersionPolicy("all", 0, List.of());
+        }
+        if (m.containsKey("latest") && fields.get("num_versions") instanceof Integer n && n > 0) {
+            return new ModelDefinition.VersionPolicy("latest", n, List.of());
+        }
+        if (m.containsKey("specific") && fields.get("versions") instanceof List<?> versions && !versions.isEmpty()
+                && versions.stream().allMatch(v -> v instanceof Number)) {
+            return new ModelDefinition.VersionPolicy("specific", 0,
+                    versions.stream().map(v -> ((Number) v).longValue()).toList());
+        }
+        throw new ModelLoadException(source + ": invalid version_policy" + expected);
+    }
+
+    private static Map<String, String> aliases(Object value, String source) {
+        if (value == null) {
+            return Map.of();
+        }
+        if (value instanceof Map<?, ?> m) {
+            Map<String, String> out = new java.util.LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                String alias = String.valueOf(e.getKey());
+                if (alias.isEmpty() || Character.isDigit(alias.charAt(0)) || !(e.getValue() instanceof Number
+                        || e.getValue() instanceof String s && s.matches("[0-9]{1,18}"))) {
+                    throw new ModelLoadException(source + ": aliases map names (not starting with a digit) to version "
+                            + "numbers, e.g. {\"stable\": 1, \"canary\": 2}. Received: " + value);
+                }
+                out.put(alias, String.valueOf(e.getValue()));
+            }
+            return Map.copyOf(out);
+        }
+        throw new ModelLoadException(source + ": aliases must be an object like {\"stable\": 1}. Received: " + value);
     }
 
     private static ModelDefinition.Init init(Object value, String source) {

@@ -66,7 +66,11 @@ public final class ModelLoader {
         Map<String, INDArray> arrays;
         boolean generated;
         if (Files.isRegularFile(weightsFile)) {
-            arrays = NpzWeights.read(weightsFile);
+            try {
+                arrays = NpzWeights.read(weightsFile);
+            } catch (ModelLoadException e) {
+                throw new ModelLoadException(where + ": " + e.getMessage(), e);
+            }
             generated = false;
         } else if (definition.init() != null) {
             arrays = Initializer.heNormal(definition.architecture(), definition.init().seed());
@@ -83,7 +87,7 @@ public final class ModelLoader {
         }
         List<String> labels = labels(modelDir.resolve("labels.txt"), where);
         return new LoadedModel(name, version, definition, network, labels, generated,
-                Duration.ofNanos(System.nanoTime() - start));
+                Duration.ofNanos(System.nanoTime() - start), ModelRegistry.stamp(modelDir, weightsFile));
     }
 
     private static List<String> labels(Path file, String where) {

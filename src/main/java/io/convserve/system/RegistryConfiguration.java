@@ -35,7 +35,7 @@ class RegistryConfiguration {
                 throw new IllegalStateException("inference.repository " + repository + " is not a directory");
             }
         }
-        ModelRegistry registry = new ModelRegistry(repository);
+        ModelRegistry registry = new ModelRegistry(repository, properties.warmupRequests());
         registry.loadAll();
         log.info("model repository {} loaded: models={} failed={} duration_ms={}", repository,
                 registry.latest().size(), registry.failures().size(), (System.nanoTime() - start) / 1_000_000);
