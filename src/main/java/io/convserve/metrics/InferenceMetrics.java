@@ -27,7 +27,8 @@ import org.springframework.stereotype.Component;
  *       as gauges, because Micrometer would append {@code _total} to a counter's name.</li>
  *   <li>Real histograms with buckets: {@code convserve_request_duration_seconds},
  *       {@code convserve_queue_duration_seconds}, {@code convserve_compute_duration_seconds},
- *       {@code convserve_batch_size}; and {@code convserve_models_loaded}.</li>
+ *       {@code convserve_batch_size}; {@code convserve_model_load_duration_seconds} and
+ *       {@code convserve_models_loaded}.</li>
  * </ul>
  * Labels {@code model} and {@code version} come from the registry only: a request for an unknown model never
  * reaches here.
@@ -99,6 +100,15 @@ public class InferenceMetrics implements InferenceListener {
         this.registry = registry;
         Gauge.builder("convserve_models_loaded", models, m -> m.latest().size())
                 .description("Models with at least one version loaded").register(registry);
+        models.all().forEach(this::loaded);
+        models.onLoaded(this::loaded);
+    }
+
+    /** Load time of a model version (weights read or generated, network built). */
+    private void loaded(LoadedModel model) {
+        Timer.builder("convserve_model_load_duration").description("Time to load a model version: read or generate its weights and build it")
+                .tags("model", model.name(), "version", model.version()).register(registry)
+                .record(model.loadTime());
     }
 
     private VersionMeters of(LoadedModel model) {

@@ -40,6 +40,7 @@ public final class ModelRegistry {
     private final ModelLoader loader = new ModelLoader();
     private final Map<String, Served> models = new ConcurrentHashMap<>();
     private final Map<String, String> failures = new ConcurrentHashMap<>();
+    private final List<java.util.function.Consumer<LoadedModel>> loadListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ModelRegistry(Path repository) {
         this(repository, 1);
@@ -105,6 +106,7 @@ public final class ModelRegistry {
                         model.network().parameterCount(),
                         model.generatedWeights() ? "generated(he_normal)" : "weights.npz", model.loadTime().toMillis());
                 next.put(version, model);
+                loadListeners.forEach(l -> l.accept(model));
             }
             for (Map.Entry<String, String> alias : definition.aliases().entrySet()) {
                 if (!next.containsKey(Long.parseLong(alias.getValue()))) {
@@ -129,6 +131,18 @@ public final class ModelRegistry {
                     e.getMessage());
             throw e;
         }
+    }
+
+    /** Told about every version loaded from now on (e.g. to export load times). */
+    public void onLoaded(java.util.function.Consumer<LoadedModel> listener) {
+        loadListeners.add(listener);
+    }
+
+    /** Every version being served now, of every model. */
+    public List<LoadedModel> all() {
+        List<LoadedModel> out = new ArrayList<>();
+        new TreeMap<>(models).values().forEach(served -> out.addAll(served.versions().values()));
+        return out;
     }
 
     private void warmUp(LoadedModel model) {
