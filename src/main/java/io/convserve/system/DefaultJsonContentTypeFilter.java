@@ -15,7 +15,11 @@ import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
-/** Reads a request body that comes without {@code Content-Type} as JSON (DESIGN §4: some v2 clients send none). */
+/**
+ * Reads a request body that comes without {@code Content-Type} as JSON (DESIGN §4: some v2 clients send none).
+ * On the protocol routes ({@code /v1/}, {@code /v2/}) a body labelled {@code application/x-www-form-urlencoded}
+ * (what urllib and curl -d put on any body) is read as sent, not re-encoded from form parameters.
+ */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 class DefaultJsonContentTypeFilter extends OncePerRequestFilter {
@@ -23,7 +27,7 @@ class DefaultJsonContentTypeFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (request.getContentType() != null || !hasBody(request)) {
+        if (!hasBody(request) || request.getContentType() != null && !formOnProtocolRoute(request)) {
             chain.doFilter(request, response);
             return;
         }
@@ -53,6 +57,12 @@ class DefaultJsonContentTypeFilter extends OncePerRequestFilter {
                 return Collections.enumeration(names);
             }
         }, response);
+    }
+
+    private static boolean formOnProtocolRoute(HttpServletRequest request) {
+        String uri = request.getRequestURI();
+        return request.getContentType().toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")
+                && (uri.startsWith("/v2/") || uri.startsWith("/v1/"));
     }
 
     private static boolean hasBody(HttpServletRequest request) {

@@ -303,6 +303,20 @@ class InferApiTest extends ValidatedApiTest {
     }
 
     @Test
+    void bodyLabelledAsAFormIsReadAsSent() {
+        // urllib and curl -d label any body application/x-www-form-urlencoded; a tolerance, not part of the spec,
+        // so this exchange goes to the service directly rather than through the validating proxy
+        String body = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
+                + "\"data\": " + json(normalised(1)) + "}]}";
+
+        HttpJson.Response r = new HttpJson(port).postBytes("/v2/models/lenet5/infer",
+                body.getBytes(StandardCharsets.UTF_8), Map.of("Content-Type", "application/x-www-form-urlencoded"));
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(argmax(r.json().get("outputs").get(0).get("data"), 0, 10)).isEqualTo(labels[0]);
+    }
+
+    @Test
     void gzipRequestBodiesAreAccepted() throws Exception {
         String body = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
                 + "\"data\": " + json(normalised(1)) + "}]}";
