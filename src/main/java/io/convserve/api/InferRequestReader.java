@@ -5,7 +5,6 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -240,9 +239,5 @@ final class InferRequestReader {
     static String abbreviate(Object node) {
         String s = String.valueOf(node);
         return s.length() > 80 ? s.substring(0, 77) + "..." : s;
-    }
-
-    static Map<String, Object> noParameters() {
-        return Map.of();
     }
 }

@@ -33,11 +33,6 @@ public class InferenceService {
         this.listeners = java.util.List.copyOf(listeners);
     }
 
-    /** Forward pass of a float32 batch {@code [N, ...input]}; returns {@code [N, ...output]}. */
-    public INDArray infer(LoadedModel model, INDArray batch) {
-        return model.network().forward(batch);
-    }
-
     /** Forward pass of row-major values of shape {@code [N, ...input]}, timed into the version's statistics. */
     public Result infer(LoadedModel model, float[] values, long[] shape) {
         long t0 = System.nanoTime();
