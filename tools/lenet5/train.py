@@ -3,10 +3,12 @@
 
 The 1,500 test digits in /work/shared/data/mnist are held out: they are only used to report
 the final accuracy and to export PyTorch's reference probabilities for the Java engine tests.
-Epoch selection uses a stratified validation split carved out of the training digits.
+Schedule selection uses a stratified 90/10 validation split of the training digits; the exported
+model is then refit with the same schedule on all 8,500 training digits (--no-refit exports the
+best-validation checkpoint of the split run instead).
 
 Usage:
-    python3 tools/lenet5/train.py [--out DIR] [--data DIR] [--epochs N] [--test-resources DIR]
+    python3 tools/lenet5/train.py [--out DIR] [--data DIR] [--epochs N] [--test-resources DIR] [--no-refit]
 """
 import argparse
 import json
