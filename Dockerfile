@@ -44,7 +44,8 @@ RUN mkdir -p /tmp/warmup /opt/convserve/natives && cp -r /models/lenet5 /tmp/war
       --spring.main.web-application-type=none --inference.repository=/tmp/warmup --logging.level.root=WARN \
  && find /tmp/javacpp -name '*.so*' -print0 | xargs -0 cp -L -n -t /opt/convserve/natives/ \
  && rm -rf /tmp/* /tmp/.[!.]* \
- && ls /opt/convserve/natives | grep -q libjnind4jcpu.so
+ && ls /opt/convserve/natives | grep -q libjnind4jcpu.so \
+ && chmod 0555 /opt/convserve/entrypoint.sh /opt/convserve/healthcheck.sh
 ENV INFERENCE_REPOSITORY=/models \
     SERVER_PORT=8080 \
     JAVACPP_CACHE_DIR=/tmp/javacpp \
