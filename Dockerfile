@@ -36,13 +36,17 @@ COPY deploy/docker/entrypoint.sh deploy/docker/healthcheck.sh /opt/convserve/
 # JavaCPP extracts ND4J's native libraries before loading them. At run time that would need a writable *and*
 # executable folder (the tmpfs of `docker run --tmpfs /tmp` is noexec), so it is done once here: a start of the
 # application without web server on lenet5 loads every native library (and runs a forward pass), then exits;
-# the libraries are gathered in /opt/convserve/natives, which the JVM loads them from (java.library.path and
+# the libraries are gathered in /opt/convserve/natives (identical copies become symlinks), which the JVM loads them from (java.library.path and
 # JavaCPP's pathsFirst, set by entrypoint.sh; LD_LIBRARY_PATH for their own dependencies).
 RUN mkdir -p /tmp/warmup /opt/convserve/natives && cp -r /models/lenet5 /tmp/warmup/ \
  && java -Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp -Dorg.bytedeco.javacpp.logger.debug=false \
       -cp /app org.springframework.boot.loader.launch.JarLauncher \
       --spring.main.web-application-type=none --inference.repository=/tmp/warmup --logging.level.root=WARN \
  && find /tmp/javacpp -name '*.so*' -print0 | xargs -0 cp -L -n -t /opt/convserve/natives/ \
+ && cd /opt/convserve/natives \
+ && md5sum -- * | sort | awk 'seen[$1]++ { print $2, first[$1]; next } { first[$1] = $2 }' \
+    | while read -r duplicate original; do ln -sf "$original" "$duplicate"; done \
+ && cd /app \
  && rm -rf /tmp/* /tmp/.[!.]* \
  && ls /opt/convserve/natives | grep -q libjnind4jcpu.so \
  && chmod 0555 /opt/convserve/entrypoint.sh /opt/convserve/healthcheck.sh
