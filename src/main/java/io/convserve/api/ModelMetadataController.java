@@ -63,7 +63,8 @@ class ModelMetadataController {
     }
 
     @GetMapping({"/v2/models/{model}/config", "/v2/models/{model}/versions/{version}/config"})
-    @Operation(summary = "Model configuration", description = "Triton's model configuration shape.")
+    @Operation(summary = "Model configuration", description = "Triton's model configuration shape, plus `preprocessing` "
+            + "(model.json's) for models that take images.")
     Map<String, Object> config(@PathVariable String model, @PathVariable(required = false) String version) {
         LoadedModel m = lookup.find(model, version);
         Map<String, Object> config = new LinkedHashMap<>();
@@ -77,11 +78,17 @@ class ModelMetadataController {
                 "dims", dims(m.network().outputShape().dims()), "label_filename",
                 m.labels().isEmpty() ? "" : "labels.txt")));
         config.put("version_policy", Map.of("all", Map.of()));
+        if (m.definition().preprocessing() != null) {
+            // not Triton's: how /predictions turns an image into the input tensor (model.json "preprocessing")
+            config.put("preprocessing", m.definition().preprocessing());
+        }
         return config;
     }
 
     @GetMapping({"/v2/models/stats", "/v2/models/{model}/stats", "/v2/models/{model}/versions/{version}/stats"})
-    @Operation(summary = "Statistics", description = "Triton's inference statistics, with batch_stats.")
+    @Operation(summary = "Statistics", description = "Triton's inference statistics, with batch_stats, and `latency`: "
+            + "nearest-rank quantiles (µs) of the end-to-end duration of the last `window` (at most 1024) "
+            + "successful requests.")
     Map<String, Object> stats(@PathVariable(required = false) String model,
                               @PathVariable(required = false) String version) {
         List<LoadedModel> models = new ArrayList<>();
@@ -139,6 +146,9 @@ class ModelMetadataController {
             batches.add(bm);
         }
         m.put("batch_stats", batches);
+        ModelStatistics.Latency l = s.latency();
+        m.put("latency", Map.of("window", l.window(), "p50_us", l.p50Us(), "p90_us", l.p90Us(), "p99_us", l.p99Us(),
+                "max_us", l.maxUs()));
         return m;
     }
 

@@ -3,8 +3,10 @@ package io.convserve.model;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -112,15 +114,46 @@ public final class Network {
 
     /** Runs a float32 batch {@code [N, ...input]} through every layer. */
     public INDArray forward(INDArray batch) {
+        return forward(batch, Set.of()).get(OUTPUT);
+    }
+
+    /** The key of the network's own output in the map {@link #forward(INDArray, Set)} returns. */
+    public static final String OUTPUT = "";
+
+    /**
+     * Runs a batch through every layer and returns the network's output under {@link #OUTPUT} and a copy of the
+     * output of each layer named in {@code layers} under its name (intermediate activations, e.g. feature maps).
+     *
+     * @throws IllegalArgumentException if a name is not a layer of this network
+     */
+    public Map<String, INDArray> forward(INDArray batch, Set<String> layers) {
         long[] expected = inputShape().withBatch(batch.size(0));
         if (!Arrays.equals(batch.shape(), expected)) {
             throw new IllegalArgumentException("input has shape " + Arrays.toString(batch.shape()) + ", expected "
                     + Arrays.toString(expected));
         }
-        INDArray x = batch.dataType() == DataType.FLOAT ? batch : batch.castTo(DataType.FLOAT);
-        for (Operation op : operations) {
-            x = op.apply(x);
+        for (String name : layers) {
+            if (architecture.layer(name).isEmpty()) {
+                throw new IllegalArgumentException("no layer named '" + name + "'. Layers: " + layerNames());
+            }
         }
-        return x;
+        Map<String, INDArray> outputs = new LinkedHashMap<>();
+        INDArray x = batch.dataType() == DataType.FLOAT ? batch : batch.castTo(DataType.FLOAT);
+        List<Layer> all = architecture.layers();
+        for (int i = 0; i < operations.size(); i++) {
+            x = operations.get(i).apply(x);
+            String name = all.get(i).name();
+            if (layers.contains(name)) {
+                // later layers may work in place on x: keep a copy
+                outputs.put(name, x.dup('c'));
+            }
+        }
+        outputs.put(OUTPUT, x);
+        return outputs;
+    }
+
+    /** The layers' names, in order. */
+    public List<String> layerNames() {
+        return architecture.layers().stream().map(Layer::name).toList();
     }
 }

@@ -1,7 +1,10 @@
 package io.convserve.serving;
 
+import io.convserve.model.Network;
 import io.convserve.registry.LoadedModel;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -35,25 +38,33 @@ public class InferenceService {
 
     /** Forward pass of row-major values of shape {@code [N, ...input]}, timed into the version's statistics. */
     public Result infer(LoadedModel model, float[] values, long[] shape) {
+        return infer(model, values, shape, Set.of()).get(Network.OUTPUT);
+    }
+
+    /**
+     * Forward pass that also returns the outputs of the named layers (keyed by layer name; the model's own output
+     * under {@link Network#OUTPUT}), timed into the version's statistics.
+     */
+    public Map<String, Result> infer(LoadedModel model, float[] values, long[] shape, Set<String> layers) {
         long t0 = System.nanoTime();
         INDArray batch = Nd4j.create(values, shape, DataType.FLOAT);
         long t1 = System.nanoTime();
-        INDArray out;
+        Map<String, INDArray> out;
         try {
-            out = model.network().forward(batch);
+            out = model.network().forward(batch, layers);
         } catch (RuntimeException e) {
             throw new BackendException("model '" + model.name() + "' version " + model.version()
                     + " failed to compute: " + e.getMessage(), e);
         }
         long t2 = System.nanoTime();
-        float[] data = out.dup('c').data().asFloat();
-        long[] outShape = out.shape();
+        Map<String, Result> results = new LinkedHashMap<>();
+        out.forEach((name, array) -> results.put(name, new Result(array.shape(), array.dup('c').data().asFloat())));
         long t3 = System.nanoTime();
         statistics(model).execution(shape[0], t1 - t0, t2 - t1, t3 - t2);
         for (InferenceListener l : listeners) {
             l.executed(model, shape[0], t1 - t0, t2 - t1, t3 - t2);
         }
-        return new Result(outShape, data);
+        return results;
     }
 
     /**

@@ -14,6 +14,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param warmupRequests forward passes run on each newly loaded version before it receives traffic
  * @param pollInterval   how often the repository folder is scanned for new, changed and removed models;
  *                       0 turns polling off (models then change through the v2 repository API only)
+ * @param maxResponseValues the most tensor values one infer response may carry (the model's output plus the
+ *                       layer outputs a request names); a request asking for more is refused before computing
  */
 @ConfigurationProperties("inference")
 public record InferenceProperties(String repository, @DefaultValue("64") int maxBatchSize,
@@ -21,5 +23,6 @@ public record InferenceProperties(String repository, @DefaultValue("64") int max
                                   @DefaultValue("40000000") long maxImagePixels,
                                   @DefaultValue("134217728") long maxRequestBytes,
                                   @DefaultValue("1") int warmupRequests,
-                                  @DefaultValue("0s") java.time.Duration pollInterval) {
+                                  @DefaultValue("0s") java.time.Duration pollInterval,
+                                  @DefaultValue("33554432") long maxResponseValues) {
 }
