@@ -1,13 +1,13 @@
 // End-to-end test of the page in a real browser: Debian's Chromium driven by playwright-core.
-// Usage: node ui.e2e.mjs <base-url> <screenshot-dir> <digit-png> <digit-label>
+// Usage: node ui.e2e.mjs <base-url> <screenshot-dir> <digit-png> <digit-label> <photo>
 // Prints one line per check; exits 1 on the first failed check (UiEndToEndTest runs it and reads the exit code).
 import {chromium} from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const [base, shots, digitPng, digitLabel] = process.argv.slice(2);
-if (!base || !shots || !digitPng || !digitLabel) {
-  console.error('usage: node ui.e2e.mjs <base-url> <screenshot-dir> <digit-png> <digit-label>');
+const [base, shots, digitPng, digitLabel, photo] = process.argv.slice(2);
+if (!base || !shots || !digitPng || !digitLabel || !photo) {
+  console.error('usage: node ui.e2e.mjs <base-url> <screenshot-dir> <digit-png> <digit-label> <photo>');
   process.exit(2);
 }
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -187,7 +187,18 @@ try {
   check(denseMacs < 0.1, `alexnet chart: dense layers do ${(100 * denseMacs).toFixed(1)} % of the MACs`);
   await page.screenshot({path: path.join(shots, '04-alexnet.png'), fullPage: true});
 
-  // 9. accessibility basics: every form control has a label, images have text
+  // 9. a photo on AlexNet: no drawing pad for a 3-channel model, top 5 and the 96 first-layer maps (32 shown)
+  check(await page.isHidden('#draw-panel'), 'alexnet (3 channels) offers upload, not the digit pad');
+  await page.setInputFiles('#upload', photo);
+  await page.waitForSelector('#top5 tbody tr:nth-child(5)', {timeout: 60000});
+  await page.waitForSelector('.fmap-layer[data-layer="conv1"] canvas', {timeout: 60000});
+  const alexConv1 = alex.layers.find((l) => l.name === 'conv1');
+  const alexMaps = await featureMaps(page, 'conv1');
+  check(alexMaps.length === 32 && alexMaps.every((m) => m.width === alexConv1.output_shape[3]),
+    `alexnet conv1: 32 of ${alexConv1.output_shape[1]} maps of ${alexConv1.output_shape[3]}x${alexConv1.output_shape[2]} drawn for ${path.basename(photo)}`);
+  await page.screenshot({path: path.join(shots, '05-alexnet-photo.png'), fullPage: true});
+
+  // 10. accessibility basics: every form control has a label, images have text
   const unlabelled = await page.$$eval('input, select, textarea, button, canvas#pad', (els) => els
     .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
     .map((e) => e.id || e.outerHTML.slice(0, 60)));

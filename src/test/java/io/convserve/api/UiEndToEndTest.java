@@ -24,6 +24,7 @@ class UiEndToEndTest extends ValidatedApiTest {
     static final Path E2E = Path.of("src/test/e2e");
     static final Path SCREENSHOTS = Path.of("target/e2e-screenshots");
     static final Path DIGIT = Path.of("../shared/data/mnist/png/00004_label4.png");
+    static final Path PHOTO = Path.of("../shared/data/photos/coffee.png");
 
     @Test
     void rootLeadsToThePage() throws Exception {
@@ -45,7 +46,8 @@ class UiEndToEndTest extends ValidatedApiTest {
         installPlaywrightCore();
         String label = DIGIT.getFileName().toString().replaceAll(".*label(\\d+)\\.png", "$1");
         Process node = new ProcessBuilder("node", "ui.e2e.mjs", "http://localhost:" + proxy.port(),
-                SCREENSHOTS.toAbsolutePath().toString(), DIGIT.toAbsolutePath().toString(), label)
+                SCREENSHOTS.toAbsolutePath().toString(), DIGIT.toAbsolutePath().toString(), label,
+                PHOTO.toAbsolutePath().toString())
                 .directory(E2E.toFile()).redirectErrorStream(true).start();
         boolean done = node.waitFor(4, TimeUnit.MINUTES);
         if (!done) {
@@ -56,7 +58,8 @@ class UiEndToEndTest extends ValidatedApiTest {
         assertThat(done).as("the browser test finished within 4 minutes:\n" + output).isTrue();
         assertThat(node.exitValue()).as("browser test output:\n" + output).isZero();
         assertThat(output).doesNotContain("FAIL").contains("classified as 7", "feature maps");
-        assertThat(List.of("01-models.png", "02-lenet5-drawn-7.png", "03-lenet5-uploaded-digit.png", "04-alexnet.png"))
+        assertThat(List.of("01-models.png", "02-lenet5-drawn-7.png", "03-lenet5-uploaded-digit.png", "04-alexnet.png",
+                "05-alexnet-photo.png"))
                 .allSatisfy(shot -> assertThat(SCREENSHOTS.resolve(shot)).isNotEmptyFile());
     }
 
