@@ -30,6 +30,20 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return Problems.response(e.status(), e.getMessage());
     }
 
+    /** A full queue: refused at once, nothing computed; Retry-After tells clients when to come back. */
+    @ExceptionHandler(io.convserve.serving.Batcher.OverloadedException.class)
+    ResponseEntity<Object> overloaded(RuntimeException e) {
+        ResponseEntity<Object> problem = Problems.response(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
+        return ResponseEntity.status(problem.getStatusCode()).headers(problem.getHeaders())
+                .header(HttpHeaders.RETRY_AFTER, "1").body(problem.getBody());
+    }
+
+    /** The request's deadline passed while it was queued: not computed. */
+    @ExceptionHandler(io.convserve.serving.Batcher.TimedOutException.class)
+    ResponseEntity<Object> timedOut(RuntimeException e) {
+        return Problems.response(HttpStatus.GATEWAY_TIMEOUT, e.getMessage());
+    }
+
     @ExceptionHandler(ArchitectureException.class)
     ResponseEntity<Object> impossible(ArchitectureException e) {
         return Problems.response(HttpStatus.UNPROCESSABLE_CONTENT, e.getMessage());

@@ -54,15 +54,17 @@ class InferController {
     }
 
     private ResponseEntity<byte[]> run(LoadedModel m, byte[] body, Integer headerLength) {
-        long maxElements = properties.maxBatchSize() * m.network().inputShape().elements();
+        int maxBatch = inference.settings(m).maxBatchSize();
+        long maxElements = maxBatch * m.network().inputShape().elements();
         InferRequestReader.Request request = InferRequestReader.read(body, headerLength, maxElements);
-        InferRequestReader.Input input = checkedInput(m, request.inputs());
+        InferRequestReader.Input input = checkedInput(m, request.inputs(), maxBatch);
         String outputName = m.definition().outputName();
         List<InferRequestReader.Output> wanted = request.outputs().isEmpty()
                 ? List.of(new InferRequestReader.Output(outputName, request.binaryOutputs(), 0))
                 : request.outputs();
         Set<String> layers = requestedLayers(m, wanted, input.shape()[0]);
-        Map<String, InferenceService.Result> results = inference.infer(m, input.values(), input.shape(), layers);
+        Map<String, InferenceService.Result> results = inference.infer(m, input.values(), input.shape(), layers,
+                request.timeoutMicros());
         List<InferResponseWriter.Tensor> tensors = new ArrayList<>();
         for (InferRequestReader.Output o : wanted) {
             InferenceService.Result result = results.get(o.name().equals(outputName) ? Network.OUTPUT : o.name());
@@ -113,7 +115,7 @@ class InferController {
     }
 
     /** The one input, named as the model declares, with shape {@code [N, C, H, W]} and 1 <= N <= max batch. */
-    private InferRequestReader.Input checkedInput(LoadedModel m, List<InferRequestReader.Input> inputs) {
+    private InferRequestReader.Input checkedInput(LoadedModel m, List<InferRequestReader.Input> inputs, int maxBatch) {
         String expectedName = m.definition().input().name();
         Shape declared = m.network().inputShape();
         String expectedShape = ModelMetadata.withDynamicBatch(declared).toString();
@@ -137,9 +139,9 @@ class InferController {
             throw ApiException.badRequest("input '" + input.name() + "': unexpected shape " + Arrays.toString(shape)
                     + ", model '" + m.name() + "' expects " + expectedShape + hint);
         }
-        if (shape[0] > properties.maxBatchSize()) {
+        if (shape[0] > maxBatch) {
             throw ApiException.badRequest("input '" + input.name() + "': batch size " + shape[0]
-                    + " exceeds the maximum batch size " + properties.maxBatchSize() + " of model '" + m.name() + "'");
+                    + " exceeds the maximum batch size " + maxBatch + " of model '" + m.name() + "'");
         }
         return input;
     }

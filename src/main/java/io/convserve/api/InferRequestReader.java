@@ -24,7 +24,8 @@ final class InferRequestReader {
     record Output(String name, boolean binary, int classification) {
     }
 
-    record Request(String id, List<Input> inputs, List<Output> outputs, boolean binaryOutputs) {
+    /** @param timeoutMicros the request's {@code parameters.timeout} (Triton: microseconds), 0 when absent */
+    record Request(String id, List<Input> inputs, List<Output> outputs, boolean binaryOutputs, long timeoutMicros) {
     }
 
     private static final JsonMapper MAPPER = JsonMapper.builder().build();
@@ -67,6 +68,7 @@ final class InferRequestReader {
                 .order(ByteOrder.LITTLE_ENDIAN);
         String id = root.has("id") ? root.get("id").asString() : null;
         boolean binaryOutputs = bool(root.get("parameters"), "binary_data_output");
+        long timeoutMicros = timeout(root.get("parameters"));
         JsonNode inputsNode = root.get("inputs");
         if (inputsNode == null || !inputsNode.isArray() || inputsNode.isEmpty()) {
             throw ApiException.badRequest("infer request needs \"inputs\": a non-empty list of tensors "
@@ -90,7 +92,7 @@ final class InferRequestReader {
                 outputs.add(output(node, binaryOutputs));
             }
         }
-        return new Request(id, inputs, outputs, binaryOutputs);
+        return new Request(id, inputs, outputs, binaryOutputs, timeoutMicros);
     }
 
     private static Input input(JsonNode node, ByteBuffer binary, long maxElements) {
@@ -220,6 +222,18 @@ final class InferRequestReader {
             classification = c.asInt();
         }
         return new Output(name, binary, classification);
+    }
+
+    private static long timeout(JsonNode parameters) {
+        if (parameters == null || !parameters.has("timeout")) {
+            return 0;
+        }
+        JsonNode t = parameters.get("timeout");
+        if (!t.canConvertToLong() || !t.isIntegralNumber() || t.asLong() < 0) {
+            throw ApiException.badRequest("parameters.timeout must be a non-negative integer number of microseconds. "
+                    + "Received: " + t);
+        }
+        return t.asLong();
     }
 
     private static boolean bool(JsonNode parameters, String key) {

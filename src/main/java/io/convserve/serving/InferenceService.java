@@ -2,6 +2,7 @@ package io.convserve.serving;
 
 import io.convserve.model.Network;
 import io.convserve.registry.LoadedModel;
+import io.convserve.system.InferenceProperties;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -24,6 +25,11 @@ public class InferenceService {
 
     private final Map<String, ModelStatistics> statistics = new ConcurrentHashMap<>();
     private final java.util.List<InferenceListener> listeners;
+    private final InferenceProperties properties;
+    private final Map<LoadedModel, Batcher> batchers = new ConcurrentHashMap<>();
+    /** Queue time of the current thread's last inference, for {@link #request}. */
+    private final ThreadLocal<long[]> queueNanos = ThreadLocal.withInitial(() -> new long[1]);
+    private volatile boolean closed;
 
     /** A forward pass that failed inside the engine (Triton's BACKEND failures). */
     public static final class BackendException extends RuntimeException {
@@ -32,20 +38,77 @@ public class InferenceService {
         }
     }
 
-    public InferenceService(java.util.List<InferenceListener> listeners) {
+    public InferenceService(java.util.List<InferenceListener> listeners, InferenceProperties properties) {
         this.listeners = java.util.List.copyOf(listeners);
+        this.properties = properties;
     }
 
-    /** Forward pass of row-major values of shape {@code [N, ...input]}, timed into the version's statistics. */
+    /** Forward pass of row-major values of shape {@code [N, ...input]}, through the model's scheduler. */
     public Result infer(LoadedModel model, float[] values, long[] shape) {
-        return infer(model, values, shape, Set.of()).get(Network.OUTPUT);
+        return infer(model, values, shape, Set.of(), 0).get(Network.OUTPUT);
     }
 
     /**
-     * Forward pass that also returns the outputs of the named layers (keyed by layer name; the model's own output
-     * under {@link Network#OUTPUT}), timed into the version's statistics.
+     * A request's forward pass through the model version's queue and dynamic batcher: the outputs of the named
+     * layers (keyed by layer name) and the model's own output (under {@link Network#OUTPUT}), for this request's
+     * rows only.
+     *
+     * @param timeoutMicros the request's deadline in the queue; 0 takes the model's default timeout
+     * @throws Batcher.OverloadedException if the queue is full (nothing was computed)
+     * @throws Batcher.TimedOutException   if the deadline passed before a worker took the request
      */
-    public Map<String, Result> infer(LoadedModel model, float[] values, long[] shape, Set<String> layers) {
+    public Map<String, Result> infer(LoadedModel model, float[] values, long[] shape, Set<String> layers,
+                                     long timeoutMicros) {
+        BatchingSettings settings = settings(model);
+        long timeoutNanos = timeoutMicros > 0 ? timeoutMicros * 1000 : settings.defaultTimeoutNanos();
+        Batcher.Job job = null;
+        while (job == null) {
+            if (closed) {
+                throw new Batcher.OverloadedException("the service is shutting down");
+            }
+            job = batchers.computeIfAbsent(model, m -> newBatcher(m, settings)).submit(values, shape, layers,
+                    timeoutNanos);
+        }
+        Batcher.Outcome outcome;
+        try {
+            outcome = job.future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Batcher.OverloadedException("interrupted while waiting for model '" + model.name() + "'");
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new BackendException("model '" + model.name() + "' version " + model.version() + " failed: "
+                    + e.getCause(), e.getCause());
+        }
+        statistics(model).queued(outcome.queueNanos());
+        queueNanos.get()[0] += outcome.queueNanos();
+        return outcome.results();
+    }
+
+    private Batcher newBatcher(LoadedModel model, BatchingSettings settings) {
+        Batcher.logSettings(model, settings);
+        Batcher[] self = new Batcher[1];
+        self[0] = new Batcher(model, settings, this::compute, () -> batchers.remove(model, self[0]));
+        return self[0];
+    }
+
+    /** The scheduler settings of a model version (configuration over model.json over defaults). */
+    public BatchingSettings settings(LoadedModel model) {
+        Batcher running = batchers.get(model);
+        return running != null ? running.settings()
+                : BatchingSettings.resolve(model.name(), model.definition().batching(), properties);
+    }
+
+    /** Requests of a model version waiting in its queue. */
+    public int pending(LoadedModel model) {
+        Batcher b = batchers.get(model);
+        return b == null ? 0 : b.pending();
+    }
+
+    /** One forward pass on a worker thread, timed into the version's statistics. */
+    private Map<String, Result> compute(LoadedModel model, float[] values, long[] shape, Set<String> layers) {
         long t0 = System.nanoTime();
         INDArray batch = Nd4j.create(values, shape, DataType.FLOAT);
         long t1 = System.nanoTime();
@@ -67,12 +130,22 @@ public class InferenceService {
         return results;
     }
 
+    /** Stops every scheduler; requests still queued are refused (503). Called after the web server drained. */
+    @jakarta.annotation.PreDestroy
+    public void close() {
+        closed = true;
+        batchers.values().forEach(b -> b.close("the service is shutting down"));
+        batchers.clear();
+    }
+
     /**
      * Runs one request's work for {@code model}, counting it as a success or a failure (with its duration) in
      * the version's statistics.
      */
     public <T> T request(LoadedModel model, java.util.function.Supplier<T> work) {
         long start = System.nanoTime();
+        long[] queued = queueNanos.get();
+        queued[0] = 0;
         for (InferenceListener l : listeners) {
             l.requestStarted(model);
         }
@@ -81,14 +154,16 @@ public class InferenceService {
             long nanos = System.nanoTime() - start;
             statistics(model).success(nanos);
             for (InferenceListener l : listeners) {
-                l.requestSucceeded(model, nanos, 0);
+                l.requestSucceeded(model, nanos, queued[0]);
             }
             return result;
         } catch (RuntimeException e) {
             long nanos = System.nanoTime() - start;
             statistics(model).failure(nanos);
             InferenceListener.FailureReason reason = e instanceof BackendException
-                    ? InferenceListener.FailureReason.BACKEND : InferenceListener.FailureReason.OTHER;
+                    ? InferenceListener.FailureReason.BACKEND
+                    : e instanceof Batcher.OverloadedException || e instanceof Batcher.TimedOutException
+                    ? InferenceListener.FailureReason.REJECTED : InferenceListener.FailureReason.OTHER;
             for (InferenceListener l : listeners) {
                 l.requestFailed(model, reason, nanos);
             }

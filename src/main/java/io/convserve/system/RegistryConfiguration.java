@@ -24,6 +24,7 @@ class RegistryConfiguration {
 
     @Bean
     ModelRegistry modelRegistry(InferenceProperties properties) throws IOException {
+        NativeRuntime.configure(properties.threads());
         long start = System.nanoTime();
         Path repository;
         if (properties.repository() == null || properties.repository().isBlank()) {
