@@ -21,9 +21,11 @@ public final class Network {
     private final Summary summary;
     private final List<Operation> operations;
     private final long parameterCount;
+    private final Map<String, INDArray> parameters;
 
-    private Network(Architecture architecture, List<Operation> operations) {
+    private Network(Architecture architecture, List<Operation> operations, Map<String, INDArray> parameters) {
         this.architecture = architecture;
+        this.parameters = java.util.Collections.unmodifiableMap(parameters);
         this.summary = architecture.summarize(architecture.inputShape(), 1);
         this.operations = List.copyOf(operations);
         this.parameterCount = summary.totals().parameters();
@@ -37,12 +39,14 @@ public final class Network {
         Map<String, INDArray> unused = new HashMap<>(arrays);
         List<Shape> shapes = architecture.shapes(architecture.inputShape());
         List<Operation> operations = new ArrayList<>();
+        Map<String, INDArray> bound = new LinkedHashMap<>();
         for (Layer layer : architecture.layers()) {
             Shape in = shapes.get(layer.index());
             Map<String, INDArray> params = new HashMap<>();
             for (ParameterSpec p : layer.parameters(in)) {
                 String key = layer.name() + "." + p.name();
                 params.put(p.name(), checked(layer, key, p, unused.remove(key)));
+                bound.put(key, params.get(p.name()));
             }
             operations.add(layer.compile(in, params));
         }
@@ -50,7 +54,7 @@ public final class Network {
             throw new WeightsException("weights has arrays that no layer uses: " + new TreeSet<>(unused.keySet())
                     + ". Expected exactly: " + expectedKeys(architecture, shapes));
         }
-        return new Network(architecture, operations);
+        return new Network(architecture, operations, bound);
     }
 
     private static INDArray checked(Layer layer, String key, ParameterSpec p, INDArray array) {
@@ -93,6 +97,11 @@ public final class Network {
     /** The layer table at the declared input shape, batch 1. */
     public Summary summary() {
         return summary;
+    }
+
+    /** The bound weights, keyed {@code <layer>.<param>} as in weights.npz (float32; do not modify). */
+    public Map<String, INDArray> parameters() {
+        return parameters;
     }
 
     public long parameterCount() {
