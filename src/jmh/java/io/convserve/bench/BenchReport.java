@@ -33,12 +33,15 @@ public final class BenchReport {
                     r.getParams().getParam("batch"), "engine", r.getParams().getParam("engine"));
             int batch = Integer.parseInt(p.get("batch"));
             String key = String.format("%-8s %3d", p.get("model"), batch);
-            double[] row = rows.computeIfAbsent(key, k -> new double[4]);
+            double[] row = rows.computeIfAbsent(key, k -> new double[6]);
             double imagesPerSecond = r.getPrimaryResult().getScore() * batch;
             double error = r.getPrimaryResult().getScoreError() * batch;
             if (p.get("engine").equals("convserve")) {
                 row[0] = imagesPerSecond;
                 row[1] = error;
+            } else if (p.get("engine").equals("convserve-unplanned")) {
+                row[4] = imagesPerSecond;
+                row[5] = error;
             } else {
                 row[2] = imagesPerSecond;
                 row[3] = error;
@@ -49,15 +52,17 @@ public final class BenchReport {
             });
         }
         System.out.println();
-        System.out.println("| model | batch | convserve img/s | ONNX Runtime img/s | ratio | convserve GFLOP/s | % of FMA peak |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|");
+        System.out.println("| model | batch | convserve img/s | ONNX Runtime img/s | ratio | convserve GFLOP/s "
+                + "| % of FMA peak | unplanned img/s |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
         for (Map.Entry<String, double[]> e : rows.entrySet()) {
             String[] key = e.getKey().trim().split("\\s+");
             double[] v = e.getValue();
             double gflops = v[0] * 2.0 * macs.get(key[0]) / 1e9;
-            System.out.println(String.format(Locale.ROOT, "| %s | %s | %,.0f ± %,.0f | %,.0f ± %,.0f | %.2f | %.1f | %s |",
+            System.out.println(String.format(Locale.ROOT,
+                    "| %s | %s | %,.0f ± %,.0f | %,.0f ± %,.0f | %.2f | %.1f | %s | %,.0f ± %,.0f |",
                     key[0], key[1], v[0], v[1], v[2], v[3], v[2] > 0 ? v[0] / v[2] : Double.NaN, gflops,
-                    peak > 0 ? String.format(Locale.ROOT, "%.0f %%", 100 * gflops / peak) : "-"));
+                    peak > 0 ? String.format(Locale.ROOT, "%.0f %%", 100 * gflops / peak) : "-", v[4], v[5]));
         }
     }
 }

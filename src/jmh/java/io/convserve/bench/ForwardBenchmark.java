@@ -41,10 +41,12 @@ public class ForwardBenchmark {
     @Param({"1", "8", "32"})
     public int batch;
 
-    @Param({"convserve", "onnxruntime"})
+    /** convserve: the execution plan the service runs; convserve-unplanned: layer by layer, new arrays per op. */
+    @Param({"convserve", "convserve-unplanned", "onnxruntime"})
     public String engine;
 
     private Network network;
+    private io.convserve.model.ExecutionPlan plan;
     private INDArray input;
     private OrtEnvironment env;
     private OrtSession session;
@@ -66,6 +68,16 @@ public class ForwardBenchmark {
         }
         input = Nd4j.create(values, shape, 'c');
         float[] ours = network.forward(input).dup('c').data().asFloat();
+        if (engine.equals("convserve")) {
+            plan = network.plan(batch);
+            float[] planned = plan.run(input, java.util.Set.of()).get(Network.OUTPUT).dup('c').data().asFloat();
+            double worst = 0;
+            for (int i = 0; i < ours.length; i++) {
+                worst = Math.max(worst, Math.abs(ours[i] - planned[i]));
+            }
+            System.out.printf("%n[check] %s batch %d: largest |plan - layer by layer| = %.3g (%d of %d layers planned)%n",
+                    model, batch, worst, plan.plannedLayers(), network.architecture().layers().size());
+        }
         if (engine.equals("onnxruntime")) {
             env = OrtEnvironment.getEnvironment();
             OrtSession.SessionOptions options = new OrtSession.SessionOptions();
@@ -110,6 +122,9 @@ public class ForwardBenchmark {
             try (OrtSession.Result r = session.run(Map.of("input", ortInput))) {
                 return ((OnnxTensor) r.get(0)).getFloatBuffer().get(0);
             }
+        }
+        if (plan != null) {
+            return plan.run(input, java.util.Set.of()).get(Network.OUTPUT).getFloat(0);
         }
         return network.forward(input).getFloat(0);
     }

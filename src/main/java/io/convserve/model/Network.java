@@ -161,6 +161,14 @@ public final class Network {
         return outputs;
     }
 
+    /**
+     * A forward pass for exactly {@code batch} examples with its buffers and op objects built once; for one thread
+     * at a time. Its results equal {@link #forward(INDArray, Set)}'s.
+     */
+    public ExecutionPlan plan(int batch) {
+        return new ExecutionPlan(architecture, operations, parameters, batch);
+    }
+
     /** The layers' names, in order. */
     public List<String> layerNames() {
         return architecture.layers().stream().map(Layer::name).toList();

@@ -1,5 +1,6 @@
 package io.convserve.serving;
 
+import io.convserve.model.ExecutionPlan;
 import io.convserve.model.Network;
 import io.convserve.registry.LoadedModel;
 import io.convserve.system.InferenceProperties;
@@ -107,27 +108,61 @@ public class InferenceService {
         return b == null ? 0 : b.pending();
     }
 
-    /** One forward pass on a worker thread, timed into the version's statistics. */
+    /** Plan buffers one worker keeps per model version; beyond it the worker's plans of that version are dropped. */
+    static final long PLAN_BYTES_PER_WORKER = 512L << 20;
+
+    /** Each worker thread's execution plans, per network and batch size; they die with the worker. */
+    private final ThreadLocal<Map<Network, Map<Integer, ExecutionPlan>>> plans =
+            ThreadLocal.withInitial(java.util.WeakHashMap::new);
+
+    /** One forward pass on a worker thread through its execution plan, timed into the version's statistics. */
     private Map<String, Result> compute(LoadedModel model, float[] values, long[] shape, Set<String> layers) {
         long t0 = System.nanoTime();
-        INDArray batch = Nd4j.create(values, shape, DataType.FLOAT);
+        Network network = model.network();
+        ExecutionPlan plan = plan(network, (int) shape[0]);
+        INDArray batch = plan == null ? Nd4j.create(values, shape, DataType.FLOAT) : null;
         long t1 = System.nanoTime();
         Map<String, INDArray> out;
         try {
-            out = model.network().forward(batch, layers);
+            out = plan != null ? plan.run(values, layers) : network.forward(batch, layers);
         } catch (RuntimeException e) {
             throw new BackendException("model '" + model.name() + "' version " + model.version()
                     + " failed to compute: " + e.getMessage(), e);
         }
         long t2 = System.nanoTime();
         Map<String, Result> results = new LinkedHashMap<>();
-        out.forEach((name, array) -> results.put(name, new Result(array.shape(), array.dup('c').data().asFloat())));
+        out.forEach((name, array) -> results.put(name, new Result(array.shape(), floats(array))));
         long t3 = System.nanoTime();
         statistics(model).execution(shape[0], t1 - t0, t2 - t1, t3 - t2);
         for (InferenceListener l : listeners) {
             l.executed(model, shape[0], t1 - t0, t2 - t1, t3 - t2);
         }
         return results;
+    }
+
+    private static float[] floats(INDArray array) {
+        boolean whole = array.ordering() == 'c' && array.length() == array.data().length() && array.offset() == 0;
+        return (whole ? array : array.dup('c')).data().asFloat();
+    }
+
+    /** This worker's plan for the batch size, made on first use; null if its buffers would exceed the budget. */
+    private ExecutionPlan plan(Network network, int batch) {
+        Map<Integer, ExecutionPlan> mine = plans.get().computeIfAbsent(network, n -> new java.util.HashMap<>());
+        ExecutionPlan plan = mine.get(batch);
+        if (plan != null) {
+            return plan;
+        }
+        long perExample = network.summary().totals().activationBytes() + network.inputShape().elements() * 4;
+        if (perExample * batch > PLAN_BYTES_PER_WORKER) {
+            return null;
+        }
+        long held = mine.values().stream().mapToLong(ExecutionPlan::bytes).sum();
+        if (held + perExample * batch > PLAN_BYTES_PER_WORKER) {
+            mine.clear();
+        }
+        plan = network.plan(batch);
+        mine.put(batch, plan);
+        return plan;
     }
 
     /** Stops every scheduler; requests still queued are refused (503). Called after the web server drained. */
