@@ -121,8 +121,10 @@ public final class Batcher {
 
     private void work() {
         Job carry = null;
+        List<Job> batch = new ArrayList<>();
         try {
             while (true) {
+                batch.clear();
                 Job first = carry != null ? carry : queue.poll(IDLE_NANOS, TimeUnit.NANOSECONDS);
                 carry = null;
                 if (first == null) {
@@ -134,7 +136,6 @@ public final class Batcher {
                 if (expired(first, System.nanoTime())) {
                     continue;
                 }
-                List<Job> batch = new ArrayList<>();
                 batch.add(first);
                 int examples = first.examples();
                 if (settings.dynamic()) {
@@ -157,12 +158,16 @@ public final class Batcher {
                     }
                 }
                 execute(batch, examples);
+                batch.clear();
                 lastActivity = System.nanoTime();
             }
         } catch (InterruptedException e) {
+            // stopping: whatever this worker holds is answered, never dropped
+            OverloadedException stopped = new OverloadedException("model '" + model.name() + "' version "
+                    + model.version() + " stopped serving");
+            batch.forEach(job -> job.future.completeExceptionally(stopped));
             if (carry != null) {
-                carry.future.completeExceptionally(new OverloadedException("model '" + model.name() + "' version "
-                        + model.version() + " stopped serving"));
+                carry.future.completeExceptionally(stopped);
             }
             Thread.currentThread().interrupt();
         }
@@ -223,12 +228,12 @@ public final class Batcher {
                 row += job.examples();
                 job.future.complete(new Outcome(own, start - job.enqueued));
             }
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) {
+            // the requests fail (BACKEND), the worker lives on for the next batch
+            log.error("model={} version={} forward pass of {} examples failed", model.name(), model.version(),
+                    examples, e);
             for (Job job : batch) {
                 job.future.completeExceptionally(e);
-            }
-            if (e instanceof Error error && !(e instanceof OutOfMemoryError)) {
-                throw error;
             }
         }
     }

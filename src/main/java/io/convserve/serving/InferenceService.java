@@ -67,8 +67,11 @@ public class InferenceService {
             if (closed) {
                 throw new Batcher.OverloadedException("the service is shutting down");
             }
-            job = batchers.computeIfAbsent(model, m -> newBatcher(m, settings)).submit(values, shape, layers,
-                    timeoutNanos);
+            Batcher batcher = batchers.computeIfAbsent(model, m -> newBatcher(m, settings));
+            job = batcher.submit(values, shape, layers, timeoutNanos);
+            if (job == null) {
+                batchers.remove(model, batcher); // it retired: the next pass makes a new one
+            }
         }
         Batcher.Outcome outcome;
         try {

@@ -31,6 +31,8 @@ class BatcherTest {
     final AtomicInteger runs = new AtomicInteger();
     Batcher batcher;
 
+    volatile Throwable failNext;
+
     /** Doubles every value; output rows have 2 values per example (the example's first value, doubled, twice). */
     Map<String, InferenceService.Result> engine(LoadedModel m, float[] values, long[] shape, Set<String> layers) {
         if (runs.getAndIncrement() == 0 && blockFirst) {
@@ -39,6 +41,14 @@ class BatcherTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        Throwable failure = failNext;
+        if (failure != null) {
+            failNext = null;
+            if (failure instanceof Error error) {
+                throw error;
+            }
+            throw (RuntimeException) failure;
         }
         batches.add((int) shape[0]);
         int n = (int) shape[0];
@@ -210,6 +220,18 @@ class BatcherTest {
                 Batcher.OverloadedException.class).hasMessageContaining("shutting down");
         assertThat(running.future.get(5, TimeUnit.SECONDS).results()).isNotEmpty();
         assertThat(batcher.submit(example(1, 1), new long[] {1, 3}, Set.of(), 0)).isNull();
+    }
+
+    @Test
+    void aFailingPassFailsItsRequestsAndTheWorkerGoesOn() throws Exception {
+        start(new BatchingSettings(true, 64, 0, 100, 0, 0, 1));
+        for (Throwable failure : List.of(new IllegalStateException("native op failed"), new StackOverflowError())) {
+            failNext = failure;
+            Batcher.Job failed = batcher.submit(example(1, 1), new long[] {1, 3}, Set.of(), 0);
+            assertThatThrownBy(() -> failed.future.get(5, TimeUnit.SECONDS)).hasCause(failure);
+            Batcher.Job next = batcher.submit(example(2, 1), new long[] {1, 3}, Set.of(), 0);
+            assertThat(next.future.get(5, TimeUnit.SECONDS).results().get("").values()[0]).isEqualTo(4);
+        }
     }
 
     @Test
