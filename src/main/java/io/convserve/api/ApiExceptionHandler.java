@@ -54,6 +54,14 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return Problems.response(HttpStatus.BAD_REQUEST, e.getMessage());
     }
 
+    /** A JSON value of the wrong type that a reader did not check first: still the client's mistake. */
+    @ExceptionHandler(tools.jackson.databind.exc.JsonNodeException.class)
+    ResponseEntity<Object> wrongJsonType(RuntimeException e) {
+        log.warn("unchecked JSON value type reached the handler: {}", e.getMessage());
+        return Problems.response(HttpStatus.BAD_REQUEST, "a JSON value has the wrong type: "
+                + e.getMessage().lines().findFirst().orElse(""));
+    }
+
     @ExceptionHandler(ArithmeticException.class)
     ResponseEntity<Object> overflow(ArithmeticException e) {
         return Problems.response(HttpStatus.UNPROCESSABLE_CONTENT,

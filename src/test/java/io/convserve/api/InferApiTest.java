@@ -438,6 +438,24 @@ class InferApiTest extends ValidatedApiTest {
         System.out.println("largest layer-output error vs PyTorch (relative to output scale): " + worst);
     }
 
+    /** Found by EndpointFuzzTest: parameters of the wrong JSON type are the client's error (400), not a 500. */
+    @Test
+    void parametersOfTheWrongTypeAre400() {
+        String input = "{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", \"data\": "
+                + json(normalised(1)) + "}";
+        for (String bad : List.of(
+                "{\"inputs\": [" + input + "], \"outputs\": [{\"name\": \"probabilities\", \"parameters\": "
+                        + "{\"binary_data\": \"yes\"}}]}",
+                "{\"inputs\": [" + input + "], \"parameters\": {\"binary_data_output\": 1}}",
+                "{\"inputs\": [" + input + "], \"outputs\": [{\"name\": \"probabilities\", \"parameters\": "
+                        + "{\"classification\": 99999999999999999999}}]}",
+                "{\"id\": {\"a\": 1}, \"inputs\": [" + input + "]}")) {
+            HttpJson.Response r = http.post("/v2/models/lenet5/infer", bad, "application/json");
+            assertThat(r.status()).as(bad.substring(0, 40)).isEqualTo(400);
+            assertThat(r.json().get("error").asString()).isNotBlank();
+        }
+    }
+
     @Test
     void unknownOutputNamesListTheLayers() {
         String body = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
