@@ -161,8 +161,9 @@ def torch_summary(model, x):
         model(x[:1])
     for h in hooks:
         h.remove()
-    return {"framework": "torch " + torch.__version__, "total_params": sum(p.numel() for p in model.parameters()),
-            "layers": rows}
+    # like torchinfo: parameters only; BatchNorm's running statistics are buffers (our non-trainable parameters)
+    return {"framework": "torch " + torch.__version__, "params_counted": "trainable",
+            "total_params": sum(p.numel() for p in model.parameters()), "layers": rows}
 
 
 def randomize_bn(m, seed):
@@ -184,7 +185,7 @@ def check_ort(path, x, y):
     return err
 
 
-def onnx_case(name, model, input_shape, opset=13):
+def onnx_case(name, model, input_shape, opset=13, fold=True):
     d = case_dir(name)
     model.eval()
     randomize_bn(model, zlib.crc32(name.encode()))
@@ -192,12 +193,14 @@ def onnx_case(name, model, input_shape, opset=13):
     with torch.no_grad():
         y = model(x).numpy()
     path = os.path.join(d, "model.onnx")
-    torch.onnx.export(model, x, path, dynamo=False, opset_version=opset, input_names=["input"],
+    # fold=False keeps BatchNormalization nodes (constant folding would fuse them into the convolutions)
+    torch.onnx.export(model, x, path, dynamo=False, opset_version=opset, do_constant_folding=fold, input_names=["input"],
                       output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
     err = check_ort(path, x.numpy(), y)
     ops = sorted({n.op_type for n in onnx.load(path).graph.node})
     write_io(d, x.numpy(), y, torch_summary(model, x),
-             f"torch {torch.__version__} -> torch.onnx.export(dynamo=False, opset {opset}); ops {ops}; "
+             f"torch {torch.__version__} -> torch.onnx.export(dynamo=False, opset {opset}, do_constant_folding={fold}); "
+             f"ops {ops}; "
              f"onnxruntime {ort.__version__} agrees within {err:.1e}")
 
 
@@ -283,7 +286,7 @@ class BnGap(nn.Module):
         return self.tanh(self.fc(self.flatten(self.gap(x))))
 
 
-onnx_case("onnx_bn_gap", BnGap(), (3, 17, 15))
+onnx_case("onnx_bn_gap", BnGap(), (3, 17, 15), fold=False)
 
 
 class Separable(nn.Module):
@@ -302,7 +305,7 @@ class Separable(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
-onnx_case("onnx_separable", Separable(), (4, 13, 11))
+onnx_case("onnx_separable", Separable(), (4, 13, 11), fold=False)
 
 
 class Pools(nn.Module):
