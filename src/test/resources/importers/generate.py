@@ -59,7 +59,7 @@ def chw(shape):
     return [s[2], s[0], s[1]] if len(s) == 3 else s
 
 
-def keras_case(name, model, formats=("keras",)):
+def keras_case(name, model, formats=("keras",), inputs=None):
     d = case_dir(name)
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     for layer in model.layers:
@@ -74,7 +74,7 @@ def keras_case(name, model, formats=("keras",)):
             new += [rng.standard_normal(c) * 0.3, rng.random(c) + 0.5]
             layer.set_weights(new)
     h, w, c = [int(v) for v in model.inputs[0].shape[1:]]
-    x = rng.standard_normal((2, c, h, w)).astype(np.float32)
+    x = (inputs or (lambda r, s: r.standard_normal(s).astype(np.float32)))(rng, (2, c, h, w))
     y = model(np.transpose(x, (0, 2, 3, 1)), training=False).numpy()
     if y.ndim == 4:
         y = np.transpose(y, (0, 3, 1, 2))
@@ -135,6 +135,14 @@ keras_case("keras_odd_same", keras.Sequential([
     kl.Dense(7, name="fc"),
     kl.Activation("softmax", name="probs"),
 ], name="odd_same"))
+
+keras_case("keras_rescaling", keras.Sequential([
+    keras.Input((9, 8, 3)),
+    kl.Rescaling(1 / 255.0, offset=-0.5, name="rescale"),
+    kl.Conv2D(4, 3, activation="relu", name="conv"),
+    kl.GlobalMaxPooling2D(name="gmp"),
+    kl.Dense(3, name="fc"),
+], name="rescaling"), inputs=lambda rng, shape: rng.integers(0, 256, shape).astype(np.float32))
 
 # Negative cases: a recurrent layer, and a graph with a branch.
 neg = case_dir("unsupported")

@@ -40,7 +40,7 @@ public final class KerasImporter {
     private static final List<String> SUPPORTED = List.of("InputLayer", "Conv2D", "DepthwiseConv2D",
             "SeparableConv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
             "ZeroPadding2D", "BatchNormalization", "Flatten", "Dense", "Dropout", "SpatialDropout2D", "Activation",
-            "ReLU", "LeakyReLU", "Softmax");
+            "ReLU", "LeakyReLU", "Softmax", "Rescaling");
 
     private final JsonMapper mapper = JsonMapper.builder().build();
 
@@ -206,6 +206,7 @@ public final class KerasImporter {
         Shape input = hwc.length == 3 ? Shape.chw(hwc[2], hwc[0], hwc[1]) : new Shape(hwc);
         ModelBuilder b = new ModelBuilder("Keras layer", input);
         Shape flattenedFrom = null; // the (C, H, W) map a Flatten turned into HWC-ordered features
+        Rescale rescaling = null; // a leading Rescaling layer, waiting to be folded into the next weighted layer
         String outputName = "output";
         for (int i = start; i < chain.size(); i++) {
             Map<String, Object> layer = chain.get(i);
@@ -218,6 +219,17 @@ public final class KerasImporter {
                 throw unsupported(name, cls, "data_format '" + format + "' (only channels_last files are importable)");
             }
             List<FloatArray> w = "InputLayer".equals(cls) ? List.of() : weights.arrays(name, cls);
+            if ("Rescaling".equals(cls)) {
+                rescaling = rescaling(name, c, rescaling);
+                continue;
+            }
+            if (rescaling != null) {
+                w = foldRescaling(rescaling, name, cls, c, w);
+                b.note("Keras layer '" + rescaling.layer() + "' (Rescaling x*" + rescaling.scale() + " + "
+                        + rescaling.offset() + ") folded into the weights of '" + name + "': tensors and images are "
+                        + "sent unscaled, as to the Keras model");
+                rescaling = null;
+            }
             Shape before = b.current();
             convertLayer(b, cls, name, c, w, flattenedFrom);
             if ("Flatten".equals(cls)) {
@@ -226,6 +238,9 @@ public final class KerasImporter {
             } else if (!IDENTITY_SHAPE.contains(cls)) {
                 flattenedFrom = null;
             }
+        }
+        if (rescaling != null) {
+            throw unsupported(rescaling.layer(), "Rescaling", "it is not followed by a layer with weights to fold it into");
         }
         return b.build("Imported from Keras " + modelClass + " '" + config.get("name") + "' (" + fileName + ")",
                 inputName, outputName, null);
@@ -425,6 +440,61 @@ public final class KerasImporter {
             default -> throw unsupported(name, cls, "this layer type has no equivalent in our layer stack. "
                     + "Importable Keras layers: " + SUPPORTED);
         }
+    }
+
+    // ---- Rescaling: y = x * scale + offset, folded into the next layer's kernel and bias
+
+    private record Rescale(String layer, double scale, double offset) {
+    }
+
+    private static Rescale rescaling(String name, Map<String, Object> c, Rescale before) {
+        if (!(c.get("scale") instanceof Number scale) || !(c.getOrDefault("offset", 0.0) instanceof Number offset)) {
+            throw unsupported(name, "Rescaling", "only a scalar scale and offset can be folded. Received: scale="
+                    + c.get("scale") + ", offset=" + c.get("offset"));
+        }
+        if (before != null) { // (x*s1 + o1)*s2 + o2
+            return new Rescale(before.layer() + "+" + name, before.scale() * scale.doubleValue(),
+                    before.offset() * scale.doubleValue() + offset.doubleValue());
+        }
+        return new Rescale(name, scale.doubleValue(), offset.doubleValue());
+    }
+
+    /**
+     * The layer's Keras arrays with a preceding rescaling folded in: kernel * scale, and bias + offset * (sum of the
+     * kernel over what one output reads). The offset folds only where no zero padding is read (padding "valid").
+     */
+    private static List<FloatArray> foldRescaling(Rescale r, String name, String cls, Map<String, Object> c,
+                                                  List<FloatArray> w) {
+        if (!Set.of("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense").contains(cls)) {
+            throw unsupported(r.layer(), "Rescaling", "it is followed by " + cls + " '" + name + "'; it can be folded "
+                    + "only into a Conv2D, DepthwiseConv2D, SeparableConv2D or Dense right after it");
+        }
+        List<FloatArray> out = new ArrayList<>(w);
+        FloatArray kernel = w.get(0);
+        out.set(0, kernel.scale(r.scale()));
+        if (r.offset() == 0) {
+            return out;
+        }
+        boolean bias = !Boolean.FALSE.equals(c.get("use_bias"));
+        if ("same".equals(c.get("padding")) || !bias || cls.equals("SeparableConv2D")) {
+            throw unsupported(r.layer(), "Rescaling", "offset " + r.offset() + " cannot be folded into " + cls + " '"
+                    + name + "' (it needs padding 'valid', a bias, and no SeparableConv2D)");
+        }
+        int outputs = kernel.shape()[kernel.rank() - 1];
+        // Conv2D [kh, kw, cin, cout] and Dense [n_in, units]: sum over all but the last axis;
+        // DepthwiseConv2D [kh, kw, C, M]: sum over kh, kw per (c, m), bias index c*M + m
+        int per = cls.equals("DepthwiseConv2D") ? kernel.shape()[2] * kernel.shape()[3] : outputs;
+        float[] sums = new float[per];
+        for (int i = 0; i < kernel.data().length; i++) {
+            sums[i % per] += kernel.data()[i];
+        }
+        FloatArray b = w.get(cls.equals("SeparableConv2D") ? 2 : 1);
+        float[] biased = b.data().clone();
+        for (int i = 0; i < biased.length; i++) {
+            biased[i] += (float) (r.offset() * sums[i]);
+        }
+        out.set(1, new FloatArray(b.shape(), biased));
+        return out;
     }
 
     // ---- activations

@@ -23,7 +23,8 @@ class KerasImporterTest {
     static Stream<Arguments> files() {
         return Stream.of(Arguments.of("keras_lenet", "model.keras"), Arguments.of("keras_lenet", "model.h5"),
                 Arguments.of("keras_bn_gap", "model.keras"), Arguments.of("keras_bn_gap", "model.h5"),
-                Arguments.of("keras_separable", "model.keras"), Arguments.of("keras_odd_same", "model.keras"));
+                Arguments.of("keras_separable", "model.keras"), Arguments.of("keras_odd_same", "model.keras"),
+                Arguments.of("keras_rescaling", "model.keras"));
     }
 
     @ParameterizedTest(name = "{0}/{1}")
@@ -60,6 +61,16 @@ class KerasImporterTest {
         assertThat(m.weights().get("sep_depthwise.weight").shape()).containsExactly(8, 1, 3, 3);
         assertThat(m.weights().get("sep.weight").shape()).containsExactly(6, 8, 1, 1);
         assertThat(m.weights().get("dw.weight").shape()).containsExactly(8, 1, 3, 3);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void leadingRescalingIsFoldedIntoTheFirstConvolution() throws Exception {
+        ImportedModel m = Golden.importFile(Golden.root().resolve("keras_rescaling/model.keras"));
+
+        List<Map<String, Object>> layers = (List<Map<String, Object>>) m.definition().get("layers");
+        assertThat(layers).extracting(l -> l.get("name")).containsExactly("conv", "gmp", "fc");
+        assertThat(m.notes()).anyMatch(n -> n.contains("'rescale'") && n.contains("folded into the weights of 'conv'"));
     }
 
     @Test
