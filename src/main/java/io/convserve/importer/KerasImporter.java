@@ -207,6 +207,7 @@ public final class KerasImporter {
         ModelBuilder b = new ModelBuilder("Keras layer", input);
         Shape flattenedFrom = null; // the (C, H, W) map a Flatten turned into HWC-ordered features
         Rescale rescaling = null; // a leading Rescaling layer, waiting to be folded into the next weighted layer
+        boolean folded = false; // the model scales its own input: images can be sent as they are
         String outputName = "output";
         for (int i = start; i < chain.size(); i++) {
             Map<String, Object> layer = chain.get(i);
@@ -229,6 +230,7 @@ public final class KerasImporter {
                         + rescaling.offset() + ") folded into the weights of '" + name + "': tensors and images are "
                         + "sent unscaled, as to the Keras model");
                 rescaling = null;
+                folded = true;
             }
             Shape before = b.current();
             convertLayer(b, cls, name, c, w, flattenedFrom);
@@ -243,7 +245,10 @@ public final class KerasImporter {
             throw unsupported(rescaling.layer(), "Rescaling", "it is not followed by a layer with weights to fold it into");
         }
         return b.build("Imported from Keras " + modelClass + " '" + config.get("name") + "' (" + fileName + ")",
-                inputName, outputName, null);
+                inputName, outputName, folded && input.rank() == 3 && (input.channels() == 1 || input.channels() == 3)
+                        ? Map.of("color", input.channels() == 1 ? "grayscale" : "rgb",
+                                "resize", List.of(input.height(), input.width()))
+                        : null);
     }
 
     private void convertLayer(ModelBuilder b, String cls, String name, Map<String, Object> c, List<FloatArray> w,

@@ -45,7 +45,8 @@ class ModelUploadApiTest extends ValidatedApiTest {
     @Test
     void uploadedKerasModelServesPredictLayersAndParametersLikeKerasSummary() throws Exception {
         HttpJson.Response load = upload("lenet-keras", "file:1/model.keras", "keras_lenet/model.keras",
-                ", \"config\": \"{\\\"description\\\": \\\"LeNet from Keras\\\"}\"");
+                ", \"config\": \"{\\\"description\\\": \\\"LeNet from Keras\\\", \\\"preprocessing\\\": "
+                        + "{\\\"color\\\": \\\"grayscale\\\", \\\"scale\\\": 0.00392156862745098}}\"");
 
         assertThat(load.status()).as(load.body()).isEqualTo(200);
         assertThat(load.json().get("versions").toString()).isEqualTo("[\"1\"]");
@@ -75,6 +76,13 @@ class ModelUploadApiTest extends ValidatedApiTest {
         assertThat(infer.status()).as(infer.body()).isEqualTo(200);
         assertThat(infer.json().get("outputs").get(0).get("shape").toString()).isEqualTo("[1,10]");
         assertThat(Files.readString(repository.resolve("lenet-keras/model.json"))).contains("LeNet from Keras");
+
+        byte[] png = Files.readAllBytes(Path.of(ModelUploadApiTest.class.getClassLoader()
+                .getResource("digits/00007_label7.png").toURI()));
+        HttpJson.Response image = http.postBytes("/predictions/lenet-keras?top_k=3", png,
+                java.util.Map.of("Content-Type", "image/png"));
+        assertThat(image.status()).as(image.body()).isEqualTo(200);
+        assertThat(image.json().size()).isEqualTo(3);
     }
 
     @Test

@@ -52,6 +52,7 @@ class KerasImporterTest {
         assertThat(m.weights().get("conv1.weight").shape()).containsExactly(6, 1, 5, 5);
         assertThat(m.weights().get("fc1.weight").shape()).containsExactly(120, 400);
         assertThat(m.notes()).anyMatch(n -> n.contains("'fc1'") && n.contains("(C, H, W)"));
+        assertThat(m.definition()).doesNotContainKey("preprocessing");
     }
 
     @Test
@@ -71,6 +72,7 @@ class KerasImporterTest {
         List<Map<String, Object>> layers = (List<Map<String, Object>>) m.definition().get("layers");
         assertThat(layers).extracting(l -> l.get("name")).containsExactly("conv", "gmp", "fc");
         assertThat(m.notes()).anyMatch(n -> n.contains("'rescale'") && n.contains("folded into the weights of 'conv'"));
+        assertThat(m.definition().get("preprocessing")).isEqualTo(Map.of("color", "rgb", "resize", List.of(9, 8)));
     }
 
     @Test
