@@ -29,6 +29,8 @@ import java.util.Map;
  * {@code transB}, {@code alpha} and {@code beta} into the dense weight and bias; MatMul followed by Add of a constant
  * into one dense layer; AveragePool with {@code count_include_pad} as an explicit zero padding; Softmax's axis
  * checked under the opset's rule (before 13 it flattens from the axis on). Anything else is rejected naming the node.
+ *
+ * <p>An instance keeps the walk's state (constants, shapes, the chain's end): use a new one per file.
  */
 public final class OnnxImporter {
 
