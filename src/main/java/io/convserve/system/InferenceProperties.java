@@ -53,6 +53,13 @@ public record InferenceProperties(String repository, @DefaultValue("64") int max
                 33_554_432L, true, java.time.Duration.ZERO, 256, java.time.Duration.ZERO, 1, 0, java.util.Map.of());
     }
 
+    /** These settings serving another repository folder. */
+    public InferenceProperties withRepository(String folder) {
+        return new InferenceProperties(folder, maxBatchSize, maxImageSide, maxImagePixels, maxRequestBytes,
+                warmupRequests, pollInterval, maxResponseValues, dynamicBatching, maxQueueDelay, maxQueueSize,
+                defaultTimeout, instances, threads, models);
+    }
+
     /** These settings with another request body limit. */
     public InferenceProperties withMaxRequestBytes(long bytes) {
         return new InferenceProperties(repository, maxBatchSize, maxImageSide, maxImagePixels, bytes, warmupRequests,

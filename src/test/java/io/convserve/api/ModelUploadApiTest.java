@@ -26,6 +26,7 @@ class ModelUploadApiTest extends ValidatedApiTest {
     static void repository(DynamicPropertyRegistry properties) throws Exception {
         repository = Files.createTempDirectory("convserve-upload-");
         properties.add("inference.repository", repository::toString);
+        properties.add("inference.auth.management", () -> "open"); // keys: AuthApiTest
     }
 
     static Path golden(String file) {
