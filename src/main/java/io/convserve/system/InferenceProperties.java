@@ -29,7 +29,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record InferenceProperties(String repository, @DefaultValue("64") int maxBatchSize,
                                   @DefaultValue("4096") int maxImageSide,
                                   @DefaultValue("40000000") long maxImagePixels,
-                                  @DefaultValue("134217728") long maxRequestBytes,
+                                  @DefaultValue("16777216") long maxRequestBytes,
                                   @DefaultValue("1") int warmupRequests,
                                   @DefaultValue("0s") java.time.Duration pollInterval,
                                   @DefaultValue("33554432") long maxResponseValues,
@@ -49,7 +49,7 @@ public record InferenceProperties(String repository, @DefaultValue("64") int max
 
     /** Settings as the defaults give them, for tests and tools. */
     public static InferenceProperties defaults() {
-        return new InferenceProperties(null, 64, 4096, 40_000_000L, 134_217_728L, 1, java.time.Duration.ZERO,
+        return new InferenceProperties(null, 64, 4096, 40_000_000L, 16_777_216L, 1, java.time.Duration.ZERO,
                 33_554_432L, true, java.time.Duration.ZERO, 256, java.time.Duration.ZERO, 1, 0, java.util.Map.of());
     }
 

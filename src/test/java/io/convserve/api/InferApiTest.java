@@ -456,6 +456,16 @@ class InferApiTest extends ValidatedApiTest {
         }
     }
 
+    /** The default body limit is 16 MiB: a larger body is refused at once with the limit named. */
+    @Test
+    void bodiesOverTheDefaultLimitAre413() {
+        byte[] body = new byte[16 * 1024 * 1024 + 1];
+        java.util.Arrays.fill(body, (byte) ' ');
+        HttpJson.Response r = http.postBytes("/v2/models/lenet5/infer", body, Map.of("Content-Type", "application/json"));
+        assertThat(r.status()).isEqualTo(413);
+        assertThat(r.json().get("error").asString()).contains("16777216", "inference.max-request-bytes");
+    }
+
     @Test
     void unknownOutputNamesListTheLayers() {
         String body = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
