@@ -55,7 +55,7 @@ class RepositoryController {
         }
         e.put("state", state);
         if (reason != null) {
-            e.put("reason", reason);
+            e.put("reason", Problems.redacted(reason));
         }
         return e;
     }

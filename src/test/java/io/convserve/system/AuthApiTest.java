@@ -27,6 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
  * the OpenAPI document and the page stay open. Error bodies are the usual JSON.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class AuthApiTest {
 
     static Path repository;
@@ -105,6 +106,31 @@ class AuthApiTest {
                 "/actuator/prometheus", "/v3/api-docs", "/ui/")) {
             assertThat(send("GET", path).statusCode()).as(path).isEqualTo(200);
         }
+    }
+
+    /**
+     * A broken model's load error and index reason name the file, never the repository's absolute path. Runs last:
+     * the broken folder makes the service unready.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+    void errorsDoNotRevealInternalPaths() throws Exception {
+        Path broken = repository.resolve("broken");
+        Files.createDirectories(broken.resolve("1"));
+        Files.writeString(broken.resolve("model.json"), Files.readString(repository.resolve("lenet5/model.json"))
+                .replace("\"name\": \"lenet5\"", "\"name\": \"broken\""));
+        Files.write(broken.resolve("1/weights.npz"), new byte[] {1, 2, 3});
+
+        HttpResponse<String> load = send("POST", "/v2/repository/models/broken/load", "X-API-Key", "manage-s3cret");
+        HttpResponse<String> index = send("POST", "/v2/repository/index", "X-API-Key", "read-k3y");
+
+        assertThat(load.statusCode()).isBetween(400, 499);
+        assertThat(error(load)).contains("weights.npz");
+        for (String body : List.of(load.body(), index.body())) {
+            assertThat(body).doesNotContain(repository.toString(), System.getProperty("java.io.tmpdir") + "/",
+                    "Exception:", "\tat ");
+        }
+        assertThat(index.body()).contains("broken", "UNAVAILABLE");
     }
 
     @Test
