@@ -466,6 +466,20 @@ class InferApiTest extends ValidatedApiTest {
         assertThat(r.json().get("error").asString()).contains("16777216", "inference.max-request-bytes");
     }
 
+    /** JSON nested 100,000 deep (a parser stack bomb) is refused with 400 on the infer and summary routes. */
+    @Test
+    void deeplyNestedJsonIs400() {
+        String deep = "[".repeat(100_000) + "]".repeat(100_000);
+        for (String[] call : new String[][] {
+                {"/v2/models/lenet5/infer", "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], "
+                        + "\"datatype\": \"FP32\", \"data\": " + deep + "}]}"},
+                {"/v2/summary", "{\"architecture\": {\"layers\": " + deep + "}, \"input_shape\": [1, 8, 8]}"}}) {
+            HttpJson.Response r = http.post(call[0], call[1], "application/json");
+            assertThat(r.status()).as(call[0]).isEqualTo(400);
+            assertThat(r.json().get("error").asString()).as(call[0]).containsIgnoringCase("nesting depth");
+        }
+    }
+
     @Test
     void unknownOutputNamesListTheLayers() {
         String body = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
