@@ -480,6 +480,24 @@ class InferApiTest extends ValidatedApiTest {
         }
     }
 
+    /**
+     * Names from URLs never leave the repository: encoded separators and NUL are refused by Tomcat (as JSON too),
+     * dot names by the name rule, and nothing is loaded.
+     */
+    @Test
+    void pathTraversalInModelNamesIsRefusedAsJson() {
+        HttpJson direct = new HttpJson(port); // raw paths, past the spec-validating proxy
+        for (String path : List.of("/v2/repository/models/..%2F..%2Fetc/load", "/v2/repository/models/%2e%2e/load",
+                "/v2/repository/models/a%00b/load", "/v2/repository/models/lenet5%5C..%5Cx/load",
+                "/v2/repository/models/.hidden/load", "/v2/models/..%2Fvgg16/infer", "/predictions/..%2F..%2Flenet5")) {
+            HttpJson.Response r = direct.post(path, "{}", "application/json");
+            assertThat(r.status()).as(path).isBetween(400, 404);
+            assertThat(r.contentType()).as(path).contains("json");
+            assertThat(r.json().get("error").asString()).as(path).isNotBlank();
+        }
+        assertThat(registry.all()).extracting(LoadedModel::name).doesNotContain("..", ".hidden", "etc");
+    }
+
     @Test
     void unknownOutputNamesListTheLayers() {
         String body = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
