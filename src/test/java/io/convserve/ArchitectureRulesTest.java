@@ -7,7 +7,10 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** Dependencies point one way, api -> serving -> registry -> model, and the engine has no Spring in it. */
+/**
+ * Dependencies point one way, api -> serving -> registry -> model (and api -> importer -> registry, model), and the
+ * engine has no Spring in it.
+ */
 class ArchitectureRulesTest {
 
     private final JavaClasses classes = new ClassFileImporter()
@@ -28,6 +31,23 @@ class ArchitectureRulesTest {
         noClasses().that().resideInAPackage("io.convserve.registry..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.convserve.api..", "io.convserve.serving..",
                         "org.springframework.web..", "jakarta.servlet..")
+                .check(classes);
+    }
+
+    @Test
+    void importerKnowsOnlyTheModelAndTheRegistry() {
+        noClasses().that().resideInAPackage("io.convserve.importer..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.convserve.api..", "io.convserve.serving..",
+                        "io.convserve.system..", "io.convserve.metrics..", "org.springframework..",
+                        "jakarta.servlet..")
+                .check(classes);
+    }
+
+    @Test
+    void modelAndRegistryDoNotDependOnTheImporter() {
+        noClasses().that().resideInAnyPackage("io.convserve.model..", "io.convserve.registry..",
+                        "io.convserve.serving..")
+                .should().dependOnClassesThat().resideInAPackage("io.convserve.importer..")
                 .check(classes);
     }
 

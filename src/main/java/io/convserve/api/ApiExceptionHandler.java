@@ -30,6 +30,20 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return Problems.response(e.status(), e.getMessage());
     }
 
+    /** A full queue: refused at once, nothing computed; Retry-After tells clients when to come back. */
+    @ExceptionHandler(io.convserve.serving.Batcher.OverloadedException.class)
+    ResponseEntity<Object> overloaded(RuntimeException e) {
+        ResponseEntity<Object> problem = Problems.response(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
+        return ResponseEntity.status(problem.getStatusCode()).headers(problem.getHeaders())
+                .header(HttpHeaders.RETRY_AFTER, "1").body(problem.getBody());
+    }
+
+    /** The request's deadline passed while it was queued: not computed. */
+    @ExceptionHandler(io.convserve.serving.Batcher.TimedOutException.class)
+    ResponseEntity<Object> timedOut(RuntimeException e) {
+        return Problems.response(HttpStatus.GATEWAY_TIMEOUT, e.getMessage());
+    }
+
     @ExceptionHandler(ArchitectureException.class)
     ResponseEntity<Object> impossible(ArchitectureException e) {
         return Problems.response(HttpStatus.UNPROCESSABLE_CONTENT, e.getMessage());
@@ -38,6 +52,14 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler({LayerConfigException.class, ModelLoadException.class})
     ResponseEntity<Object> malformed(RuntimeException e) {
         return Problems.response(HttpStatus.BAD_REQUEST, e.getMessage());
+    }
+
+    /** A JSON value of the wrong type that a reader did not check first: still the client's mistake. */
+    @ExceptionHandler(tools.jackson.databind.exc.JsonNodeException.class)
+    ResponseEntity<Object> wrongJsonType(RuntimeException e) {
+        log.warn("unchecked JSON value type reached the handler: {}", e.getMessage());
+        return Problems.response(HttpStatus.BAD_REQUEST, "a JSON value has the wrong type: "
+                + e.getMessage().lines().findFirst().orElse(""));
     }
 
     @ExceptionHandler(ArithmeticException.class)

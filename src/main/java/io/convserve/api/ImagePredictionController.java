@@ -67,6 +67,46 @@ class ImagePredictionController {
                              HttpServletRequest request) throws IOException {
         LoadedModel m = lookup.find(model, version);
         int k = parseTopK(topK);
+        byte[] bytes = imageBody(m, request);
+        return inference.request(m, () -> {
+            float[] tensor = tensor(m, bytes, request);
+            InferenceService.Result result = inference.infer(m, tensor, m.network().inputShape().withBatch(1));
+            return rank(m, result.values(), k);
+        });
+    }
+
+    /** A v2 infer request body holding the input tensor that an image becomes. */
+    record PreprocessedInput(List<PreprocessedTensor> inputs) {
+    }
+
+    record PreprocessedTensor(String name, List<Long> shape, String datatype, float[] data) {
+    }
+
+    @PostMapping({"/v2/models/{model}/preprocess", "/v2/models/{model}/versions/{version}/preprocess"})
+    @Operation(summary = "Turn an image into the model's input tensor",
+            description = "The image (as for `/predictions`) preprocessed as model.json declares, answered as a v2 "
+                    + "infer request body `{\"inputs\": [{\"name\", \"shape\": [1, C, H, W], \"datatype\": "
+                    + "\"FP32\", \"data\"}]}`: add `outputs` (e.g. layer names for their feature maps) and post it "
+                    + "to `/infer`.",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = {
+                    @Content(mediaType = "image/png", schema = @Schema(type = "string", format = "binary")),
+                    @Content(mediaType = "image/jpeg", schema = @Schema(type = "string", format = "binary")),
+                    @Content(mediaType = "application/octet-stream", schema = @Schema(type = "string", format = "binary")),
+                    @Content(mediaType = "multipart/form-data")}))
+    PreprocessedInput preprocess(@PathVariable String model, @PathVariable(required = false) String version,
+                                 HttpServletRequest request) throws IOException {
+        LoadedModel m = lookup.find(model, version);
+        float[] tensor = tensor(m, imageBody(m, request), request);
+        List<Long> shape = new ArrayList<>();
+        for (long d : m.network().inputShape().withBatch(1)) {
+            shape.add(d);
+        }
+        return new PreprocessedInput(List.of(new PreprocessedTensor(m.definition().input().name(), shape, "FP32",
+                tensor)));
+    }
+
+    /** The body of an image request for a model that takes images, after checking its type. */
+    private static byte[] imageBody(LoadedModel m, HttpServletRequest request) throws IOException {
         if (m.definition().preprocessing() == null) {
             throw ApiException.badRequest("model '" + m.name() + "' declares no \"preprocessing\" in model.json, so it "
                     + "cannot take images; send tensors to /v2/models/" + m.name() + "/infer instead");
@@ -77,20 +117,20 @@ class ImagePredictionController {
             throw new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type '" + type
                     + "' is not supported for images; send one of " + ACCEPTED);
         }
-        byte[] bytes = body(request);
-        return inference.request(m, () -> {
-            BufferedImage image;
-            try {
-                image = decoder.decode(bytes);
-            } catch (ImageDecoder.ImageException e) {
-                String received = " (Content-Type: " + request.getContentType() + ", " + bytes.length + " bytes)";
-                throw new ApiException(e.tooLarge() ? HttpStatus.CONTENT_TOO_LARGE : HttpStatus.BAD_REQUEST,
-                        e.getMessage() + received);
-            }
-            float[] tensor = ImagePreprocessor.toTensor(image, m.definition().preprocessing(), m.network().inputShape());
-            InferenceService.Result result = inference.infer(m, tensor, m.network().inputShape().withBatch(1));
-            return rank(m, result.values(), k);
-        });
+        return body(request);
+    }
+
+    /** Decodes and preprocesses an image into one example's {@code [C, H, W]} values. */
+    private float[] tensor(LoadedModel m, byte[] bytes, HttpServletRequest request) {
+        BufferedImage image;
+        try {
+            image = decoder.decode(bytes);
+        } catch (ImageDecoder.ImageException e) {
+            String received = " (Content-Type: " + request.getContentType() + ", " + bytes.length + " bytes)";
+            throw new ApiException(e.tooLarge() ? HttpStatus.CONTENT_TOO_LARGE : HttpStatus.BAD_REQUEST,
+                    e.getMessage() + received);
+        }
+        return ImagePreprocessor.toTensor(image, m.definition().preprocessing(), m.network().inputShape());
     }
 
     private static byte[] body(HttpServletRequest request) throws IOException {

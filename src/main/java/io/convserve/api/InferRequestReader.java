@@ -24,7 +24,8 @@ final class InferRequestReader {
     record Output(String name, boolean binary, int classification) {
     }
 
-    record Request(String id, List<Input> inputs, List<Output> outputs, boolean binaryOutputs) {
+    /** @param timeoutMicros the request's {@code parameters.timeout} (Triton: microseconds), 0 when absent */
+    record Request(String id, List<Input> inputs, List<Output> outputs, boolean binaryOutputs, long timeoutMicros) {
     }
 
     private static final JsonMapper MAPPER = JsonMapper.builder().build();
@@ -65,8 +66,13 @@ final class InferRequestReader {
         }
         ByteBuffer binary = ByteBuffer.wrap(body, jsonLength, body.length - jsonLength).slice()
                 .order(ByteOrder.LITTLE_ENDIAN);
-        String id = root.has("id") ? root.get("id").asString() : null;
+        JsonNode idNode = root.get("id");
+        if (idNode != null && !idNode.isNull() && !idNode.isString() && !idNode.isNumber()) {
+            throw ApiException.badRequest("\"id\" must be a string. Received: " + abbreviate(idNode));
+        }
+        String id = idNode == null || idNode.isNull() ? null : idNode.isString() ? idNode.asString() : idNode.toString();
         boolean binaryOutputs = bool(root.get("parameters"), "binary_data_output");
+        long timeoutMicros = timeout(root.get("parameters"));
         JsonNode inputsNode = root.get("inputs");
         if (inputsNode == null || !inputsNode.isArray() || inputsNode.isEmpty()) {
             throw ApiException.badRequest("infer request needs \"inputs\": a non-empty list of tensors "
@@ -90,7 +96,7 @@ final class InferRequestReader {
                 outputs.add(output(node, binaryOutputs));
             }
         }
-        return new Request(id, inputs, outputs, binaryOutputs);
+        return new Request(id, inputs, outputs, binaryOutputs, timeoutMicros);
     }
 
     private static Input input(JsonNode node, ByteBuffer binary, long maxElements) {
@@ -209,11 +215,11 @@ final class InferRequestReader {
         }
         JsonNode parameters = node.get("parameters");
         boolean binary = parameters != null && parameters.has("binary_data")
-                ? parameters.get("binary_data").asBoolean() : binaryDefault;
+                ? bool(parameters, "binary_data", "output '" + name + "': parameter binary_data") : binaryDefault;
         int classification = 0;
         if (parameters != null && parameters.has("classification")) {
             JsonNode c = parameters.get("classification");
-            if (!c.isIntegralNumber() || c.asInt() < 1) {
+            if (!c.isIntegralNumber() || !c.canConvertToInt() || c.asInt() < 1) {
                 throw ApiException.badRequest("output '" + name + "': parameter classification must be a positive "
                         + "integer (the number of top classes). Received: " + c);
             }
@@ -222,8 +228,28 @@ final class InferRequestReader {
         return new Output(name, binary, classification);
     }
 
+    private static long timeout(JsonNode parameters) {
+        if (parameters == null || !parameters.has("timeout")) {
+            return 0;
+        }
+        JsonNode t = parameters.get("timeout");
+        if (!t.canConvertToLong() || !t.isIntegralNumber() || t.asLong() < 0) {
+            throw ApiException.badRequest("parameters.timeout must be a non-negative integer number of microseconds. "
+                    + "Received: " + t);
+        }
+        return t.asLong();
+    }
+
     private static boolean bool(JsonNode parameters, String key) {
-        return parameters != null && parameters.has(key) && parameters.get(key).asBoolean();
+        return parameters != null && parameters.has(key) && bool(parameters, key, "parameter " + key);
+    }
+
+    private static boolean bool(JsonNode parameters, String key, String what) {
+        JsonNode v = parameters.get(key);
+        if (!v.isBoolean()) {
+            throw ApiException.badRequest(what + " must be true or false. Received: " + abbreviate(v));
+        }
+        return v.asBoolean();
     }
 
     private static boolean looksBinary(byte[] body) {

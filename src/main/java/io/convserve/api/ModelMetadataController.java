@@ -4,7 +4,6 @@ import io.convserve.registry.LoadedModel;
 import io.convserve.registry.ModelRegistry;
 import io.convserve.serving.InferenceService;
 import io.convserve.serving.ModelStatistics;
-import io.convserve.system.InferenceProperties;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.ArrayList;
@@ -33,14 +32,11 @@ class ModelMetadataController {
     private final ModelLookup lookup;
     private final ModelRegistry registry;
     private final InferenceService inference;
-    private final InferenceProperties properties;
 
-    ModelMetadataController(ModelLookup lookup, ModelRegistry registry, InferenceService inference,
-                            InferenceProperties properties) {
+    ModelMetadataController(ModelLookup lookup, ModelRegistry registry, InferenceService inference) {
         this.lookup = lookup;
         this.registry = registry;
         this.inference = inference;
-        this.properties = properties;
     }
 
     @GetMapping({"/v2/models/{model}", "/v2/models/{model}/versions/{version}"})
@@ -63,25 +59,44 @@ class ModelMetadataController {
     }
 
     @GetMapping({"/v2/models/{model}/config", "/v2/models/{model}/versions/{version}/config"})
-    @Operation(summary = "Model configuration", description = "Triton's model configuration shape.")
+    @Operation(summary = "Model configuration", description = "Triton's model configuration shape, plus `preprocessing` "
+            + "(model.json's) for models that take images.")
     Map<String, Object> config(@PathVariable String model, @PathVariable(required = false) String version) {
         LoadedModel m = lookup.find(model, version);
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("name", m.name());
         config.put("platform", "convserve_nd4j");
         config.put("backend", "nd4j");
-        config.put("max_batch_size", properties.maxBatchSize());
+        io.convserve.serving.BatchingSettings scheduler = inference.settings(m);
+        config.put("max_batch_size", scheduler.maxBatchSize());
         config.put("input", List.of(Map.of("name", m.definition().input().name(), "data_type", "TYPE_FP32",
                 "format", "FORMAT_NCHW", "dims", dims(m.network().inputShape().dims()))));
         config.put("output", List.of(Map.of("name", m.definition().outputName(), "data_type", "TYPE_FP32",
                 "dims", dims(m.network().outputShape().dims()), "label_filename",
                 m.labels().isEmpty() ? "" : "labels.txt")));
         config.put("version_policy", Map.of("all", Map.of()));
+        if (scheduler.dynamic()) {
+            Map<String, Object> dynamic = new LinkedHashMap<>();
+            dynamic.put("max_queue_delay_microseconds", scheduler.maxQueueDelayNanos() / 1000);
+            dynamic.put("preferred_batch_size", scheduler.executionBatchSize() > 0
+                    ? List.of(scheduler.executionBatchSize()) : List.of());
+            dynamic.put("default_queue_policy", Map.of("max_queue_size", scheduler.maxQueueSize(),
+                    "default_timeout_microseconds", scheduler.defaultTimeoutNanos() / 1000,
+                    "allow_timeout_override", true));
+            config.put("dynamic_batching", dynamic);
+        }
+        config.put("instance_group", List.of(Map.of("count", scheduler.instances(), "kind", "KIND_CPU")));
+        if (m.definition().preprocessing() != null) {
+            // not Triton's: how /predictions turns an image into the input tensor (model.json "preprocessing")
+            config.put("preprocessing", m.definition().preprocessing());
+        }
         return config;
     }
 
     @GetMapping({"/v2/models/stats", "/v2/models/{model}/stats", "/v2/models/{model}/versions/{version}/stats"})
-    @Operation(summary = "Statistics", description = "Triton's inference statistics, with batch_stats.")
+    @Operation(summary = "Statistics", description = "Triton's inference statistics, with batch_stats, and `latency`: "
+            + "nearest-rank quantiles (µs) of the end-to-end duration of the last `window` (at most 1024) "
+            + "successful requests.")
     Map<String, Object> stats(@PathVariable(required = false) String model,
                               @PathVariable(required = false) String version) {
         List<LoadedModel> models = new ArrayList<>();
@@ -139,6 +154,9 @@ class ModelMetadataController {
             batches.add(bm);
         }
         m.put("batch_stats", batches);
+        ModelStatistics.Latency l = s.latency();
+        m.put("latency", Map.of("window", l.window(), "p50_us", l.p50Us(), "p90_us", l.p90Us(), "p99_us", l.p99Us(),
+                "max_us", l.maxUs()));
         return m;
     }
 

@@ -2,7 +2,6 @@ package io.convserve.api;
 
 import io.convserve.registry.LoadedModel;
 import io.convserve.serving.InferenceService;
-import io.convserve.system.InferenceProperties;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.ArrayList;
@@ -26,12 +25,10 @@ class PredictController {
 
     private final ModelLookup lookup;
     private final InferenceService inference;
-    private final InferenceProperties properties;
 
-    PredictController(ModelLookup lookup, InferenceService inference, InferenceProperties properties) {
+    PredictController(ModelLookup lookup, InferenceService inference) {
         this.lookup = lookup;
         this.inference = inference;
-        this.properties = properties;
     }
 
     @PostMapping({"/v1/models/{model}:predict", "/v1/models/{model}/versions/{version}:predict"})
@@ -54,9 +51,10 @@ class PredictController {
                     + (body != null && body.has("inputs") ? " (the columnar \"inputs\" format is not supported)" : ""));
         }
         int batch = instances.size();
-        if (batch > properties.maxBatchSize()) {
+        int maxBatch = inference.settings(m).maxBatchSize();
+        if (batch > maxBatch) {
             throw ApiException.badRequest("instances has " + batch + " examples, more than the maximum batch size "
-                    + properties.maxBatchSize());
+                    + maxBatch + " of model '" + m.name() + "'");
         }
         long perExample = m.network().inputShape().elements();
         String inputName = m.definition().input().name();

@@ -11,10 +11,40 @@ final class Problems {
 
     static final String TYPE_BASE = "https://convserve.io/problems/";
 
+    /** Folder prefixes that never appear in an answer, with what stands for them (set at start-up). */
+    private static volatile java.util.Map<String, String> redactions = java.util.Map.of();
+
     private Problems() {
     }
 
-    static ProblemDetail of(HttpStatusCode status, String detail) {
+    /** Registers the folders whose absolute paths error messages must not reveal. */
+    static void redact(java.util.Map<String, String> prefixes) {
+        java.util.Map<String, String> sorted = new java.util.TreeMap<>(java.util.Comparator
+                .comparingInt(String::length).reversed().thenComparing(java.util.Comparator.naturalOrder()));
+        prefixes.forEach((k, v) -> {
+            if (k != null && k.length() > 1) {
+                sorted.put(k, v);
+            }
+        });
+        redactions = java.util.Collections.unmodifiableMap(sorted);
+    }
+
+    /** The message with the service's folders replaced by their names ({@code <repository>}, {@code <tmp>}). */
+    static String redacted(String message) {
+        if (message == null) {
+            return null;
+        }
+        String out = message;
+        for (java.util.Map.Entry<String, String> e : redactions.entrySet()) {
+            // only where a path starts (after a space, quote, bracket, '=', ':' or ','), not inside a URL path
+            out = out.replaceAll("(?<=^|[\\s'\"(\\[=:,])" + java.util.regex.Pattern.quote(e.getKey()) + "(?=/|$|[\\s'\"),:])",
+                    java.util.regex.Matcher.quoteReplacement(e.getValue()));
+        }
+        return out;
+    }
+
+    static ProblemDetail of(HttpStatusCode status, String rawDetail) {
+        String detail = redacted(rawDetail);
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
         problem.setType(URI.create(TYPE_BASE + status.value()));
         problem.setProperty("error", detail);

@@ -55,23 +55,52 @@ class RepositoryController {
         }
         e.put("state", state);
         if (reason != null) {
-            e.put("reason", reason);
+            e.put("reason", Problems.redacted(reason));
         }
         return e;
     }
 
     @PostMapping("/v2/repository/models/{model}/load")
-    @Operation(summary = "Load or reload a model",
-            description = "Loads every version from the repository folder; a failed load leaves the serving "
-                    + "versions untouched and answers 400 with the reason.")
-    Map<String, Object> load(@PathVariable String model) {
-        try {
-            registry.load(model);
-        } catch (ModelLoadException e) {
-            throw ApiException.badRequest("failed to load '" + model + "': " + e.getMessage());
+    @Operation(summary = "Load or reload a model, optionally from an uploaded Keras or ONNX file",
+            description = "Without a body: loads every version from the repository folder. With Triton's "
+                    + "\"parameters\": {\"file:<version>/<file name>\": \"<base64>\"} (one file; .keras, .h5 or .onnx) the "
+                    + "file is imported into <repository>/<model>/<version> first; \"config\" (a JSON string) may "
+                    + "override model.json fields (description, preprocessing, output, version_policy, aliases), and "
+                    + "\"replace\": true lets a new architecture replace a model's other versions. A failed import or "
+                    + "load leaves the files and the serving versions untouched: 400 for a malformed request or a "
+                    + "failed load, 422 for a file that cannot be imported (naming the layer or node).")
+    Map<String, Object> load(@PathVariable String model, @RequestBody(required = false) LoadRequest request) {
+        Map<String, Object> parameters = request == null || request.parameters() == null ? Map.of()
+                : request.parameters();
+        if (parameters.keySet().stream().anyMatch(k -> k.startsWith("file:"))) {
+            synchronized (this) {
+                ModelUpload.install(registry, model, parameters);
+            }
+        } else {
+            if (!parameters.isEmpty()) {
+                throw ApiException.badRequest("load parameters " + parameters.keySet() + " need a \"file:<version>/"
+                        + "<file name>\" parameter with the model file (base64); without one, send no parameters");
+            }
+            try {
+                registry.load(model);
+            } catch (ModelLoadException e) {
+                throw ApiException.badRequest("failed to load '" + model + "': " + e.getMessage());
+            }
         }
         LoadedModel latest = registry.find(model, null).orElseThrow();
         return Map.of("name", latest.name(), "versions", registry.versions(model), "state", "READY");
+    }
+
+    /**
+     * Triton's load request: {@code parameters} may carry {@code config} (JSON text) and one
+     * {@code file:<version>/<file name>} (base64 content), plus our {@code replace} flag.
+     */
+    record LoadRequest(
+            @io.swagger.v3.oas.annotations.media.Schema(description = "Triton's load parameters: \"config\" (JSON "
+                    + "text overriding model.json fields), \"file:<version>/<file name>\" (base64 of a .keras, .h5 "
+                    + "or .onnx file to import), \"replace\" (true: a new architecture replaces the other versions)",
+                    example = "{\"file:1/model.onnx\": \"CAcSB3B5dG9yY2g...\"}")
+            Map<String, Object> parameters) {
     }
 
     @PostMapping("/v2/repository/models/{model}/unload")

@@ -51,6 +51,29 @@ public enum Activation {
         return e.divi(e.sum(true, 1));
     }
 
+    /**
+     * The activation applied in place to a plan's buffer, its op object built once where ND4J allows (relu,
+     * softmax of {@code [N, F]}); the others run the in-place path of {@link #apply}.
+     */
+    Runnable inPlace(INDArray x, double alpha) {
+        return switch (this) {
+            case NONE -> () -> { };
+            case RELU -> {
+                org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear op =
+                        new org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear(x, x, 0.0);
+                yield () -> Nd4j.exec(op);
+            }
+            case SOFTMAX -> {
+                if (x.rank() == 2) {
+                    SoftMax op = new SoftMax(x, x, 1);
+                    yield () -> Nd4j.exec(op);
+                }
+                yield () -> softmaxAxis1(x, true);
+            }
+            default -> () -> apply(x, alpha, true);
+        };
+    }
+
     /** Applies the activation; {@code inPlace} overwrites {@code x} where the op allows it. */
     public INDArray apply(INDArray x, double alpha, boolean inPlace) {
         return switch (this) {

@@ -41,4 +41,9 @@ public final class ActivationLayer extends AbstractLayer {
     public Operation compile(Shape input, Map<String, INDArray> params) {
         return x -> activation.apply(x, alpha, false);
     }
+
+    @Override
+    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
+        return new ExecutionPlan.Step(in, activation.inPlace(in, alpha));
+    }
 }

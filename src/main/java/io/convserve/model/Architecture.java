@@ -56,6 +56,11 @@ public final class Architecture {
         return layers;
     }
 
+    /** The layer named {@code name}, if there is one. */
+    public java.util.Optional<Layer> layer(String name) {
+        return layers.stream().filter(l -> l.name().equals(name)).findFirst();
+    }
+
     /** Input shape of every layer for this model input, plus the final output: {@code layers().size() + 1} shapes. */
     public List<Shape> shapes(Shape input) {
         List<Shape> shapes = new ArrayList<>(layers.size() + 1);

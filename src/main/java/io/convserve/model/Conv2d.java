@@ -142,6 +142,31 @@ public final class Conv2d extends AbstractLayer {
         };
     }
 
+    /**
+     * One conv2d op object writing into the plan's buffer, bias included, then the activation in place; grouped,
+     * dilated and asymmetrically padded convolutions keep their unplanned form.
+     */
+    @Override
+    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
+        Shape out = outputShape(input);
+        Window.Resolved r = window.resolve(input.height(), input.width());
+        if (groups != 1 || window.dilationH() != 1 || window.dilationW() != 1 || r.top() != r.bottom()
+                || r.left() != r.right()) {
+            return null;
+        }
+        Conv2DConfig config = Tensors.conv(window, r.top(), r.left());
+        INDArray output = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, out.withBatch(in.size(0)));
+        INDArray[] inputs = bias ? new INDArray[] {in, params.get("weight"), params.get("bias")}
+                : new INDArray[] {in, params.get("weight")};
+        org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D op =
+                new org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D(inputs, new INDArray[] {output}, config);
+        Runnable act = activation.inPlace(output, Activation.DEFAULT_LEAKY_ALPHA);
+        return new ExecutionPlan.Step(output, () -> {
+            Nd4j.exec(op);
+            act.run();
+        });
+    }
+
     private static INDArray conv(INDArray x, INDArray w, INDArray b, Conv2DConfig config) {
         return b == null ? Nd4j.cnn().conv2d(x, w, config) : Nd4j.cnn().conv2d(x, w, b, config);
     }

@@ -3,6 +3,7 @@ package io.convserve.model;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Fully connected layer, PyTorch's {@code nn.Linear}: {@code y = x W^T + b}. The input size is inferred.
@@ -75,5 +76,22 @@ public final class Dense extends AbstractLayer {
             }
             return activation.apply(y, Activation.DEFAULT_LEAKY_ALPHA, true);
         };
+    }
+
+    /** {@code out = in · Wᵀ} by one gemm into the plan's buffer, then bias and activation in place. */
+    @Override
+    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
+        outputShape(input);
+        INDArray weight = params.get("weight");
+        INDArray b = bias ? params.get("bias").reshape(1, units) : null;
+        INDArray out = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, in.size(0), units);
+        Runnable act = activation.inPlace(out, Activation.DEFAULT_LEAKY_ALPHA);
+        return new ExecutionPlan.Step(out, () -> {
+            Nd4j.gemm(in, weight, out, false, true, 1.0, 0.0);
+            if (b != null) {
+                out.addiRowVector(b);
+            }
+            act.run();
+        });
     }
 }

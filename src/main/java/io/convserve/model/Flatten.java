@@ -35,4 +35,10 @@ public final class Flatten extends AbstractLayer {
         long features = input.elements();
         return x -> x.reshape('c', x.size(0), features);
     }
+
+    /** A view of the plan's contiguous input: nothing to run. */
+    @Override
+    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
+        return new ExecutionPlan.Step(in.reshape('c', in.size(0), input.elements()), () -> { });
+    }
 }

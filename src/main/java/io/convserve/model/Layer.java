@@ -36,4 +36,13 @@ public interface Layer {
 
     /** The forward pass for this input shape, with {@code params} keyed by {@link ParameterSpec#name()}. */
     Operation compile(Shape input, Map<String, INDArray> params);
+
+    /**
+     * The forward pass for one batch size with its op objects and output buffer built once, reading {@code in}
+     * ({@code [N, ...input]}, owned by the plan), or null when this layer has no planned form (the plan then runs
+     * {@link #compile}'s operation). The step may write into {@code in} (in-place activations).
+     */
+    default ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
+        return null;
+    }
 }

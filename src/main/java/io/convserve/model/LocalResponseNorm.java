@@ -73,4 +73,32 @@ public final class LocalResponseNorm extends AbstractLayer {
             return x.div(denominator);
         };
     }
+
+    /** The same arithmetic as {@link #compile}, every intermediate in a buffer of the plan. */
+    @Override
+    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
+        outputShape(input);
+        int c = input.channels();
+        int front = size / 2;
+        long n = in.size(0);
+        org.nd4j.linalg.api.buffer.DataType f = org.nd4j.linalg.api.buffer.DataType.FLOAT;
+        INDArray padded = Nd4j.zeros(f, n, c + size - 1, input.height(), input.width());
+        INDArray squares = padded.get(NDArrayIndex.all(), NDArrayIndex.interval(front, front + c));
+        INDArray[] windows = new INDArray[size];
+        for (int o = 0; o < size; o++) {
+            windows[o] = padded.get(NDArrayIndex.all(), NDArrayIndex.interval(o, o + c));
+        }
+        INDArray sum = Nd4j.create(f, n, c, input.height(), input.width());
+        INDArray output = Nd4j.create(f, n, c, input.height(), input.width());
+        double scale = alpha / size;
+        return new ExecutionPlan.Step(output, () -> {
+            squares.assign(in).muli(in);
+            sum.assign(windows[0]);
+            for (int o = 1; o < size; o++) {
+                sum.addi(windows[o]);
+            }
+            Transforms.pow(sum.muli(scale).addi(k), beta, false);
+            output.assign(in).divi(sum);
+        });
+    }
 }

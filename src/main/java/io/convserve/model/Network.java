@@ -3,8 +3,10 @@ package io.convserve.model;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -19,9 +21,11 @@ public final class Network {
     private final Summary summary;
     private final List<Operation> operations;
     private final long parameterCount;
+    private final Map<String, INDArray> parameters;
 
-    private Network(Architecture architecture, List<Operation> operations) {
+    private Network(Architecture architecture, List<Operation> operations, Map<String, INDArray> parameters) {
         this.architecture = architecture;
+        this.parameters = java.util.Collections.unmodifiableMap(parameters);
         this.summary = architecture.summarize(architecture.inputShape(), 1);
         this.operations = List.copyOf(operations);
         this.parameterCount = summary.totals().parameters();
@@ -35,12 +39,14 @@ public final class Network {
         Map<String, INDArray> unused = new HashMap<>(arrays);
         List<Shape> shapes = architecture.shapes(architecture.inputShape());
         List<Operation> operations = new ArrayList<>();
+        Map<String, INDArray> bound = new LinkedHashMap<>();
         for (Layer layer : architecture.layers()) {
             Shape in = shapes.get(layer.index());
             Map<String, INDArray> params = new HashMap<>();
             for (ParameterSpec p : layer.parameters(in)) {
                 String key = layer.name() + "." + p.name();
                 params.put(p.name(), checked(layer, key, p, unused.remove(key)));
+                bound.put(key, params.get(p.name()));
             }
             operations.add(layer.compile(in, params));
         }
@@ -48,7 +54,7 @@ public final class Network {
             throw new WeightsException("weights has arrays that no layer uses: " + new TreeSet<>(unused.keySet())
                     + ". Expected exactly: " + expectedKeys(architecture, shapes));
         }
-        return new Network(architecture, operations);
+        return new Network(architecture, operations, bound);
     }
 
     private static INDArray checked(Layer layer, String key, ParameterSpec p, INDArray array) {
@@ -93,6 +99,11 @@ public final class Network {
         return summary;
     }
 
+    /** The bound weights, keyed {@code <layer>.<param>} as in weights.npz (float32; do not modify). */
+    public Map<String, INDArray> parameters() {
+        return parameters;
+    }
+
     public long parameterCount() {
         return parameterCount;
     }
@@ -112,15 +123,54 @@ public final class Network {
 
     /** Runs a float32 batch {@code [N, ...input]} through every layer. */
     public INDArray forward(INDArray batch) {
+        return forward(batch, Set.of()).get(OUTPUT);
+    }
+
+    /** The key of the network's own output in the map {@link #forward(INDArray, Set)} returns. */
+    public static final String OUTPUT = "";
+
+    /**
+     * Runs a batch through every layer and returns the network's output under {@link #OUTPUT} and a copy of the
+     * output of each layer named in {@code layers} under its name (intermediate activations, e.g. feature maps).
+     *
+     * @throws IllegalArgumentException if a name is not a layer of this network
+     */
+    public Map<String, INDArray> forward(INDArray batch, Set<String> layers) {
         long[] expected = inputShape().withBatch(batch.size(0));
         if (!Arrays.equals(batch.shape(), expected)) {
             throw new IllegalArgumentException("input has shape " + Arrays.toString(batch.shape()) + ", expected "
                     + Arrays.toString(expected));
         }
-        INDArray x = batch.dataType() == DataType.FLOAT ? batch : batch.castTo(DataType.FLOAT);
-        for (Operation op : operations) {
-            x = op.apply(x);
+        for (String name : layers) {
+            if (architecture.layer(name).isEmpty()) {
+                throw new IllegalArgumentException("no layer named '" + name + "'. Layers: " + layerNames());
+            }
         }
-        return x;
+        Map<String, INDArray> outputs = new LinkedHashMap<>();
+        INDArray x = batch.dataType() == DataType.FLOAT ? batch : batch.castTo(DataType.FLOAT);
+        List<Layer> all = architecture.layers();
+        for (int i = 0; i < operations.size(); i++) {
+            x = operations.get(i).apply(x);
+            String name = all.get(i).name();
+            if (layers.contains(name)) {
+                // later layers may work in place on x: keep a copy
+                outputs.put(name, x.dup('c'));
+            }
+        }
+        outputs.put(OUTPUT, x);
+        return outputs;
+    }
+
+    /**
+     * A forward pass for exactly {@code batch} examples with its buffers and op objects built once; for one thread
+     * at a time. Its results equal {@link #forward(INDArray, Set)}'s.
+     */
+    public ExecutionPlan plan(int batch) {
+        return new ExecutionPlan(architecture, operations, parameters, batch);
+    }
+
+    /** The layers' names, in order. */
+    public List<String> layerNames() {
+        return architecture.layers().stream().map(Layer::name).toList();
     }
 }

@@ -95,6 +95,30 @@ public final class Pool2d extends AbstractLayer {
         };
     }
 
+    /** One pooling op object writing into the plan's buffer; padded pools keep their unplanned form. */
+    @Override
+    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
+        Shape out = outputShape(input);
+        Window.Resolved r = window.resolve(input.height(), input.width());
+        if (r.hasPadding()) {
+            return null;
+        }
+        Pooling2DConfig config = Pooling2DConfig.builder()
+                .kH(window.kernelH()).kW(window.kernelW())
+                .sH(window.strideH()).sW(window.strideW())
+                .pH(0).pW(0).dH(1).dW(1)
+                .paddingMode(PaddingMode.VALID)
+                .type(kind == Kind.MAX ? Pooling2D.Pooling2DType.MAX : Pooling2D.Pooling2DType.AVG)
+                .divisor(Pooling2D.Divisor.INCLUDE_PADDING)
+                .isNHWC(false)
+                .build();
+        INDArray output = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, out.withBatch(in.size(0)));
+        org.nd4j.linalg.api.ops.DynamicCustomOp op = kind == Kind.MAX
+                ? new org.nd4j.linalg.api.ops.impl.layers.convolution.MaxPooling2D(in, output, config)
+                : new org.nd4j.linalg.api.ops.impl.layers.convolution.AvgPooling2D(in, output, config);
+        return new ExecutionPlan.Step(output, () -> Nd4j.exec(op));
+    }
+
     /**
      * {@code [1, 1, H_out, W_out]}: window area / number of window cells inside the input, which turns an
      * average over the zero-padded window into an average over the input cells only.

@@ -11,7 +11,18 @@ import java.util.Map;
 public record ModelDefinition(String name, String description, TensorSpec input, String outputName,
                               Preprocessing preprocessing, Init init, Architecture architecture,
                               List<Map<String, Object>> layerConfigs, VersionPolicy versionPolicy,
-                              Map<String, String> aliases) {
+                              Map<String, String> aliases, Batching batching) {
+
+    /**
+     * Scheduler settings from model.json, Triton's names: {@code max_batch_size}, {@code dynamic_batching}
+     * ({@code max_queue_delay_microseconds}, {@code max_queue_size}, {@code default_timeout_microseconds},
+     * {@code preferred_batch_size}; {@code false} turns merging off) and {@code instance_count}. Unset fields are
+     * null and come from the configuration.
+     */
+    public record Batching(Integer maxBatchSize, Boolean dynamic, Long maxQueueDelayMicroseconds, Integer maxQueueSize,
+                           Long defaultTimeoutMicroseconds, Integer preferredBatchSize, Integer instances) {
+        public static final Batching NONE = new Batching(null, null, null, null, null, null, null);
+    }
 
     /**
      * Which version folders are served (Triton's version_policy): the latest N (default 1), all, or specific ones.

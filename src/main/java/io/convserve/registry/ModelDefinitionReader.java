@@ -15,7 +15,10 @@ import tools.jackson.databind.json.JsonMapper;
 public final class ModelDefinitionReader {
 
     private static final Set<String> TOP_LEVEL = Set.of("format_version", "name", "description", "input", "output",
-            "preprocessing", "init", "layers", "version_policy", "aliases");
+            "preprocessing", "init", "layers", "version_policy", "aliases", "max_batch_size", "dynamic_batching",
+            "instance_count");
+    private static final Set<String> DYNAMIC_BATCHING = Set.of("max_queue_delay_microseconds", "max_queue_size",
+            "default_timeout_microseconds", "preferred_batch_size");
     private static final Set<String> PREPROCESSING = Set.of("color", "resize", "center_crop", "scale", "mean", "std",
             "invert");
 
@@ -68,7 +71,7 @@ public final class ModelDefinitionReader {
             return new ModelDefinition(name, description, input, outputName,
                     preprocessing(root.get("preprocessing"), source), init(root.get("init"), source),
                     architecture, List.copyOf(layerConfigs), versionPolicy(root.get("version_policy"), source),
-                    aliases(root.get("aliases"), source));
+                    aliases(root.get("aliases"), source), batching(root, source));
         } catch (LayerConfigException e) {
             throw new ModelLoadException(source + ": " + e.getMessage(), e);
         }
@@ -197,6 +200,60 @@ public final class ModelDefinitionReader {
                     versions.stream().map(v -> ((Number) v).longValue()).toList());
         }
         throw new ModelLoadException(source + ": invalid version_policy" + expected);
+    }
+
+    private static ModelDefinition.Batching batching(Map<String, Object> root, String source) {
+        Integer maxBatch = positive(root.get("max_batch_size"), "max_batch_size", source);
+        Integer instances = positive(root.get("instance_count"), "instance_count", source);
+        Object value = root.get("dynamic_batching");
+        if (value == null || value instanceof Boolean) {
+            return new ModelDefinition.Batching(maxBatch, (Boolean) value, null, null, null, null, instances);
+        }
+        if (!(value instanceof Map<?, ?> m)) {
+            throw new ModelLoadException(source + ": dynamic_batching must be an object with " + DYNAMIC_BATCHING
+                    + " (each optional), true or false. Received: " + value);
+        }
+        for (Object key : m.keySet()) {
+            if (!DYNAMIC_BATCHING.contains(String.valueOf(key))) {
+                throw new ModelLoadException(source + ": unknown field 'dynamic_batching." + key + "'. Expected one of: "
+                        + new java.util.TreeSet<>(DYNAMIC_BATCHING));
+            }
+        }
+        Object preferred = m.get("preferred_batch_size");
+        Integer execution = null;
+        if (preferred instanceof List<?> sizes && !sizes.isEmpty()) {
+            for (Object size : sizes) {
+                positive(size, "dynamic_batching.preferred_batch_size", source);
+            }
+            execution = sizes.stream().mapToInt(v -> ((Number) v).intValue()).max().getAsInt();
+        } else if (preferred != null) {
+            execution = positive(preferred, "dynamic_batching.preferred_batch_size", source);
+        }
+        Integer delay = notNegative(m.get("max_queue_delay_microseconds"), "dynamic_batching.max_queue_delay_microseconds",
+                source);
+        Integer timeout = notNegative(m.get("default_timeout_microseconds"),
+                "dynamic_batching.default_timeout_microseconds", source);
+        return new ModelDefinition.Batching(maxBatch, true, delay == null ? null : delay.longValue(),
+                positive(m.get("max_queue_size"), "dynamic_batching.max_queue_size", source),
+                timeout == null ? null : timeout.longValue(), execution, instances);
+    }
+
+    private static Integer positive(Object value, String field, String source) {
+        Integer n = notNegative(value, field, source);
+        if (n != null && n == 0) {
+            throw new ModelLoadException(source + ": " + field + " must be a positive integer. Received: 0");
+        }
+        return n;
+    }
+
+    private static Integer notNegative(Object value, String field, String source) {
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Integer n && n >= 0) {
+            return n;
+        }
+        throw new ModelLoadException(source + ": " + field + " must be a non-negative integer. Received: " + value);
     }
 
     private static Map<String, String> aliases(Object value, String source) {

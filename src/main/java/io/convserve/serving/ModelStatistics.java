@@ -22,8 +22,19 @@ public final class ModelStatistics {
 
     public record Snapshot(String name, String version, long lastInference, long inferenceCount, long executionCount,
                            Duration success, Duration fail, Duration queue, Duration computeInput,
-                           Duration computeInfer, Duration computeOutput, Map<Long, BatchStats> batchStats) {
+                           Duration computeInfer, Duration computeOutput, Map<Long, BatchStats> batchStats,
+                           Latency latency) {
     }
+
+    /**
+     * Quantiles of the end-to-end duration of the last {@code window} successful requests (at most
+     * {@link #LATENCY_WINDOW}), in microseconds; all 0 before the first request.
+     */
+    public record Latency(int window, long p50Us, long p90Us, long p99Us, long maxUs) {
+    }
+
+    /** How many recent successful requests the latency quantiles are computed over. */
+    public static final int LATENCY_WINDOW = 1024;
 
     private static final class Counter {
         final LongAdder count = new LongAdder();
@@ -57,6 +68,8 @@ public final class ModelStatistics {
     private final Counter computeInfer = new Counter();
     private final Counter computeOutput = new Counter();
     private final Map<Long, PerBatch> batches = new ConcurrentHashMap<>();
+    private final long[] recent = new long[LATENCY_WINDOW];
+    private long recentCount;
 
     public ModelStatistics(String name, String version) {
         this.name = name;
@@ -84,6 +97,28 @@ public final class ModelStatistics {
     /** A request answered successfully, end to end. */
     public void success(long ns) {
         success.add(ns);
+        synchronized (recent) {
+            recent[(int) (recentCount++ % LATENCY_WINDOW)] = ns;
+        }
+    }
+
+    private Latency latency() {
+        long[] window;
+        synchronized (recent) {
+            window = java.util.Arrays.copyOf(recent, (int) Math.min(recentCount, LATENCY_WINDOW));
+        }
+        if (window.length == 0) {
+            return new Latency(0, 0, 0, 0, 0);
+        }
+        java.util.Arrays.sort(window);
+        return new Latency(window.length, quantile(window, 0.50), quantile(window, 0.90), quantile(window, 0.99),
+                window[window.length - 1] / 1000);
+    }
+
+    /** The nearest-rank quantile, in microseconds. */
+    static long quantile(long[] sorted, double q) {
+        int rank = (int) Math.ceil(q * sorted.length);
+        return sorted[Math.max(0, rank - 1)] / 1000;
     }
 
     /** A request that failed after it reached this model version. */
@@ -97,6 +132,6 @@ public final class ModelStatistics {
                 new BatchStats(size, b.input.get(), b.infer.get(), b.output.get())));
         return new Snapshot(name, version, lastInference.get(), inferenceCount.sum(), executionCount.sum(),
                 success.get(), fail.get(), queue.get(), computeInput.get(), computeInfer.get(), computeOutput.get(),
-                perBatch);
+                perBatch, latency());
     }
 }

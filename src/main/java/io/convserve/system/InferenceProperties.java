@@ -14,12 +14,56 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param warmupRequests forward passes run on each newly loaded version before it receives traffic
  * @param pollInterval   how often the repository folder is scanned for new, changed and removed models;
  *                       0 turns polling off (models then change through the v2 repository API only)
+ * @param maxResponseValues the most tensor values one infer response may carry (the model's output plus the
+ *                       layer outputs a request names); a request asking for more is refused before computing
+ * @param dynamicBatching merge queued requests of one model into one forward pass (DESIGN §5)
+ * @param maxQueueDelay  how long the oldest queued request may wait for others to join its batch
+ *                       (Triton's max_queue_delay_microseconds; 0: batch only what is already queued)
+ * @param maxQueueSize   queued requests per model version beyond which new ones get 503 at once
+ * @param defaultTimeout a request's deadline in the queue when it sets none (0: none); past it, 504, not computed
+ * @param instances      worker threads per model version (Triton's instance count)
+ * @param threads        threads of each forward pass (OpenMP); 0: the host's cores
+ * @param models         per-model overrides of the scheduler settings, by model name
  */
 @ConfigurationProperties("inference")
 public record InferenceProperties(String repository, @DefaultValue("64") int maxBatchSize,
                                   @DefaultValue("4096") int maxImageSide,
                                   @DefaultValue("40000000") long maxImagePixels,
-                                  @DefaultValue("134217728") long maxRequestBytes,
+                                  @DefaultValue("16777216") long maxRequestBytes,
                                   @DefaultValue("1") int warmupRequests,
-                                  @DefaultValue("0s") java.time.Duration pollInterval) {
+                                  @DefaultValue("0s") java.time.Duration pollInterval,
+                                  @DefaultValue("33554432") long maxResponseValues,
+                                  @DefaultValue("true") boolean dynamicBatching,
+                                  @DefaultValue("0us") java.time.Duration maxQueueDelay,
+                                  @DefaultValue("256") int maxQueueSize,
+                                  @DefaultValue("0s") java.time.Duration defaultTimeout,
+                                  @DefaultValue("1") int instances,
+                                  @DefaultValue("0") int threads,
+                                  java.util.Map<String, ModelOverrides> models) {
+
+    /** Scheduler settings of one model that override model.json; each optional. */
+    public record ModelOverrides(Integer maxBatchSize, Boolean dynamicBatching, java.time.Duration maxQueueDelay,
+                                 Integer maxQueueSize, java.time.Duration defaultTimeout, Integer preferredBatchSize,
+                                 Integer instances) {
+    }
+
+    /** Settings as the defaults give them, for tests and tools. */
+    public static InferenceProperties defaults() {
+        return new InferenceProperties(null, 64, 4096, 40_000_000L, 16_777_216L, 1, java.time.Duration.ZERO,
+                33_554_432L, true, java.time.Duration.ZERO, 256, java.time.Duration.ZERO, 1, 0, java.util.Map.of());
+    }
+
+    /** These settings serving another repository folder. */
+    public InferenceProperties withRepository(String folder) {
+        return new InferenceProperties(folder, maxBatchSize, maxImageSide, maxImagePixels, maxRequestBytes,
+                warmupRequests, pollInterval, maxResponseValues, dynamicBatching, maxQueueDelay, maxQueueSize,
+                defaultTimeout, instances, threads, models);
+    }
+
+    /** These settings with another request body limit. */
+    public InferenceProperties withMaxRequestBytes(long bytes) {
+        return new InferenceProperties(repository, maxBatchSize, maxImageSide, maxImagePixels, bytes, warmupRequests,
+                pollInterval, maxResponseValues, dynamicBatching, maxQueueDelay, maxQueueSize, defaultTimeout,
+                instances, threads, models);
+    }
 }

@@ -16,7 +16,7 @@ import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 
 /** Creates the model registry over the configured repository, or over the bundled models, and loads it. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(InferenceProperties.class)
+@EnableConfigurationProperties({InferenceProperties.class, AuthProperties.class})
 class RegistryConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(RegistryConfiguration.class);
@@ -24,6 +24,7 @@ class RegistryConfiguration {
 
     @Bean
     ModelRegistry modelRegistry(InferenceProperties properties) throws IOException {
+        NativeRuntime.configure(properties.threads());
         long start = System.nanoTime();
         Path repository;
         if (properties.repository() == null || properties.repository().isBlank()) {

@@ -72,13 +72,7 @@ class RequestBodyFilter extends OncePerRequestFilter {
     }
 
     private static void reject(HttpServletResponse response, int status, String message) throws IOException {
-        response.resetBuffer();
-        response.setStatus(status);
-        response.setContentType("application/problem+json");
-        String escaped = message.replace("\\", "\\\\").replace("\"", "\\\"");
-        response.getOutputStream().write(("{\"type\":\"https://convserve.io/problems/" + status + "\",\"status\":"
-                + status + ",\"detail\":\"" + escaped + "\",\"error\":\"" + escaped + "\"}")
-                .getBytes(StandardCharsets.UTF_8));
+        ProblemResponses.write(response, status, message);
     }
 
     static final class InflatedTooLarge extends RequestTooLargeException {

@@ -78,6 +78,48 @@ class ImagePredictionApiTest extends ValidatedApiTest {
         assertThat(multipartCorrect).isEqualTo(rawCorrect);
     }
 
+    /**
+     * {@code /preprocess} answers the tensor an image becomes, as a v2 infer body: a 28x28 digit gives exactly
+     * (pixel / 255 - 0.1307) / 0.3081, and posting that body to /infer gives /predictions' probabilities.
+     */
+    @Test
+    void preprocessAnswersAnInferBodyWithTheModelsTensor() throws Exception {
+        Path file = digitFiles().get(3);
+        byte[] png = Files.readAllBytes(file);
+        BufferedImage image = ImageIO.read(file.toFile());
+
+        HttpJson.Response r = postImage("/v2/models/lenet5/preprocess", png, "image/png");
+
+        assertThat(r.status()).isEqualTo(200);
+        JsonNode input = r.json().get("inputs").get(0);
+        assertThat(input.get("name").asString()).isEqualTo("input");
+        assertThat(input.get("datatype").asString()).isEqualTo("FP32");
+        assertThat(input.get("shape").toString()).isEqualTo("[1,1,28,28]");
+        JsonNode data = input.get("data");
+        assertThat(data.size()).isEqualTo(784);
+        for (int y = 0; y < 28; y++) {
+            for (int x = 0; x < 28; x++) {
+                int pixel = image.getRaster().getSample(x, y, 0);
+                assertThat(data.get(y * 28 + x).asDouble()).isCloseTo((pixel / 255.0 - 0.1307) / 0.3081,
+                        org.assertj.core.data.Offset.offset(1e-6));
+            }
+        }
+        JsonNode inferred = http.post("/v2/models/lenet5/infer", r.body(), "application/json").json();
+        JsonNode predicted = postImage("/predictions/lenet5?top_k=1", png, "image/png").json().get("predictions").get(0);
+        int index = predicted.get("index").asInt();
+        assertThat(index).isEqualTo(label(file));
+        assertThat(inferred.get("outputs").get(0).get("data").get(index).asDouble())
+                .isCloseTo(predicted.get("probability").asDouble(), org.assertj.core.data.Offset.offset(1e-6));
+
+        JsonNode photo = postImage("/v2/models/alexnet/versions/1/preprocess", resource("photos/china.jpg"), "image/jpeg")
+                .json().get("inputs").get(0);
+        assertThat(photo.get("shape").toString()).isEqualTo("[1,3,227,227]");
+        assertThat(photo.get("data").size()).isEqualTo(3 * 227 * 227);
+        HttpJson.Response notAnImage = postImage("/v2/models/lenet5/preprocess", "not an image".getBytes(), "image/png");
+        assertThat(notAnImage.status()).isEqualTo(400);
+        assertThat(notAnImage.json().get("error").asString()).isNotBlank();
+    }
+
     @Test
     void photosOfAnySizeWorkOnLenetAndAlexnet() throws Exception {
         JsonNode lenet = postImage("/predictions/lenet5?top_k=3", resource("photos/chelsea.png"), "image/png").json();

@@ -153,7 +153,8 @@ class InferApiTest extends ValidatedApiTest {
         for (int i = 0; i < raw.length; i++) {
             raw[i] = digitsU8[i] & 0xFF;
         }
-        float[] engine = lenet.network().forward(Nd4j.create(raw, new long[] {8, 1, 28, 28}, 'c'))
+        // the service runs the execution plan for the batch size: the same one in-process gives the same bits
+        float[] engine = lenet.network().plan(8).run(raw, java.util.Set.of()).get(io.convserve.model.Network.OUTPUT)
                 .dup('c').data().asFloat();
         assertThat(served).containsExactly(engine);
     }
@@ -375,6 +376,186 @@ class InferApiTest extends ValidatedApiTest {
         List<Long> batchSizes = new ArrayList<>();
         after.get("batch_stats").forEach(b -> batchSizes.add(b.get("batch_size").asLong()));
         assertThat(batchSizes).contains(2L);
+    }
+
+    /**
+     * Outputs naming layers return those layers' outputs, equal to PyTorch's activations of the same weights on a
+     * real digit (src/test/resources/activations/generate.py), in JSON and in binary form.
+     */
+    @Test
+    void layerOutputsEqualPyTorch() throws Exception {
+        JsonNode reference = HttpJson.MAPPER.readTree(getClass().getResourceAsStream("/activations/lenet5-digit.json"));
+        List<String> layers = List.of("conv1", "pool1", "conv2", "pool2", "flatten", "fc1", "fc2", "fc3");
+        StringBuilder outputs = new StringBuilder();
+        for (int i = 0; i < layers.size(); i++) {
+            // every other output as binary data, the rest as JSON
+            outputs.append(i > 0 ? "," : "").append("{\"name\": \"").append(layers.get(i))
+                    .append("\", \"parameters\": {\"binary_data\": ").append(i % 2 == 1).append("}}");
+        }
+        String body = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
+                + "\"data\": " + reference.get("input").get("data") + "}], \"outputs\": [" + outputs
+                + ", {\"name\": \"probabilities\"}]}";
+
+        HttpJson.Response r = http.post("/v2/models/lenet5/infer", body, "application/json");
+
+        assertThat(r.status()).isEqualTo(200);
+        int jsonLength = Integer.parseInt(r.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+        JsonNode json = HttpJson.MAPPER.readTree(new String(r.bytes(), 0, jsonLength, StandardCharsets.UTF_8));
+        int offset = jsonLength;
+        double worst = 0;
+        for (int i = 0; i <= layers.size(); i++) {
+            JsonNode out = json.get("outputs").get(i);
+            String name = i < layers.size() ? layers.get(i) : "fc3";
+            JsonNode expected = reference.get("outputs").get(name);
+            assertThat(out.get("name").asString()).isEqualTo(i < layers.size() ? name : "probabilities");
+            List<Long> shape = new ArrayList<>();
+            out.get("shape").forEach(d -> shape.add(d.asLong()));
+            List<Long> expectedShape = new ArrayList<>();
+            expected.get("shape").forEach(d -> expectedShape.add(d.asLong()));
+            assertThat(shape).as(name).isEqualTo(expectedShape);
+            float[] values = new float[expected.get("data").size()];
+            if (out.has("parameters")) {
+                int size = out.get("parameters").get("binary_data_size").asInt();
+                assertThat(size).isEqualTo(values.length * 4);
+                ByteBuffer.wrap(r.bytes(), offset, size).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+                offset += size;
+            } else {
+                for (int k = 0; k < values.length; k++) {
+                    values[k] = (float) out.get("data").get(k).asDouble();
+                }
+            }
+            double scale = 0;
+            for (JsonNode v : expected.get("data")) {
+                scale = Math.max(scale, Math.abs(v.asDouble()));
+            }
+            for (int k = 0; k < values.length; k++) {
+                double err = Math.abs(values[k] - expected.get("data").get(k).asDouble()) / Math.max(1, scale);
+                worst = Math.max(worst, err);
+                assertThat(err).as("%s[%d]", name, k).isLessThan(1e-4);
+            }
+        }
+        assertThat(offset).isEqualTo(r.bytes().length);
+        System.out.println("largest layer-output error vs PyTorch (relative to output scale): " + worst);
+    }
+
+    /** Found by EndpointFuzzTest: parameters of the wrong JSON type are the client's error (400), not a 500. */
+    @Test
+    void parametersOfTheWrongTypeAre400() {
+        String input = "{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", \"data\": "
+                + json(normalised(1)) + "}";
+        for (String bad : List.of(
+                "{\"inputs\": [" + input + "], \"outputs\": [{\"name\": \"probabilities\", \"parameters\": "
+                        + "{\"binary_data\": \"yes\"}}]}",
+                "{\"inputs\": [" + input + "], \"parameters\": {\"binary_data_output\": 1}}",
+                "{\"inputs\": [" + input + "], \"outputs\": [{\"name\": \"probabilities\", \"parameters\": "
+                        + "{\"classification\": 99999999999999999999}}]}",
+                "{\"id\": {\"a\": 1}, \"inputs\": [" + input + "]}")) {
+            HttpJson.Response r = http.post("/v2/models/lenet5/infer", bad, "application/json");
+            assertThat(r.status()).as(bad.substring(0, 40)).isEqualTo(400);
+            assertThat(r.json().get("error").asString()).isNotBlank();
+        }
+    }
+
+    /** The default body limit is 16 MiB: a larger body is refused at once with the limit named. */
+    @Test
+    void bodiesOverTheDefaultLimitAre413() {
+        byte[] body = new byte[16 * 1024 * 1024 + 1];
+        java.util.Arrays.fill(body, (byte) ' ');
+        HttpJson.Response r = http.postBytes("/v2/models/lenet5/infer", body, Map.of("Content-Type", "application/json"));
+        assertThat(r.status()).isEqualTo(413);
+        assertThat(r.json().get("error").asString()).contains("16777216", "inference.max-request-bytes");
+    }
+
+    /** JSON nested 100,000 deep (a parser stack bomb) is refused with 400 on the infer and summary routes. */
+    @Test
+    void deeplyNestedJsonIs400() {
+        String deep = "[".repeat(100_000) + "]".repeat(100_000);
+        for (String[] call : new String[][] {
+                {"/v2/models/lenet5/infer", "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], "
+                        + "\"datatype\": \"FP32\", \"data\": " + deep + "}]}"},
+                {"/v2/summary", "{\"architecture\": {\"layers\": " + deep + "}, \"input_shape\": [1, 8, 8]}"}}) {
+            HttpJson.Response r = http.post(call[0], call[1], "application/json");
+            assertThat(r.status()).as(call[0]).isEqualTo(400);
+            assertThat(r.json().get("error").asString()).as(call[0]).containsIgnoringCase("nesting depth");
+        }
+    }
+
+    /**
+     * Names from URLs never leave the repository: encoded separators and NUL are refused by Tomcat (as JSON too),
+     * dot names by the name rule, and nothing is loaded.
+     */
+    @Test
+    void pathTraversalInModelNamesIsRefusedAsJson() {
+        HttpJson direct = new HttpJson(port); // raw paths, past the spec-validating proxy
+        for (String path : List.of("/v2/repository/models/..%2F..%2Fetc/load", "/v2/repository/models/%2e%2e/load",
+                "/v2/repository/models/a%00b/load", "/v2/repository/models/lenet5%5C..%5Cx/load",
+                "/v2/repository/models/.hidden/load", "/v2/models/..%2Fvgg16/infer", "/predictions/..%2F..%2Flenet5")) {
+            HttpJson.Response r = direct.post(path, "{}", "application/json");
+            assertThat(r.status()).as(path).isBetween(400, 404);
+            assertThat(r.contentType()).as(path).contains("json");
+            assertThat(r.json().get("error").asString()).as(path).isNotBlank();
+        }
+        assertThat(registry.all()).extracting(LoadedModel::name).doesNotContain("..", ".hidden", "etc");
+    }
+
+    @Test
+    void unknownOutputNamesListTheLayers() {
+        String body = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
+                + "\"data\": " + json(normalised(1)) + "}], \"outputs\": [{\"name\": \"conv9\"}]}";
+
+        HttpJson.Response r = http.post("/v2/models/lenet5/infer", body, "application/json");
+
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.json().get("error").asString()).contains("'conv9'", "'probabilities'",
+                "[conv1, pool1, conv2, pool2, flatten, fc1, fc2, fc3]");
+    }
+
+    /** Six VGG-16 examples asking for both 64x224x224 feature maps: 38 M values, refused before computing. */
+    @Test
+    void layerOutputsBeyondTheResponseLimitAre413() {
+        int values = 6 * 3 * 224 * 224;
+        byte[] header = ("{\"inputs\": [{\"name\": \"input\", \"shape\": [6, 3, 224, 224], \"datatype\": \"FP32\", "
+                + "\"parameters\": {\"binary_data_size\": " + values * 4 + "}}], "
+                + "\"outputs\": [{\"name\": \"block1_conv1\"}, {\"name\": \"block1_conv2\"}]}").getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[header.length + values * 4];
+        System.arraycopy(header, 0, body, 0, header.length);
+        long executionsBefore = http.get("/v2/models/vgg16/stats").json().get("model_stats").get(0)
+                .get("execution_count").asLong();
+
+        HttpJson.Response r = http.postBytes("/v2/models/vgg16/infer", body, Map.of(
+                "Inference-Header-Content-Length", Integer.toString(header.length),
+                "Content-Type", "application/octet-stream"));
+
+        assertThat(r.status()).isEqualTo(413);
+        assertThat(r.json().get("error").asString()).contains("38535168 values", "33554432",
+                "inference.max-response-values");
+        assertThat(http.get("/v2/models/vgg16/stats").json().get("model_stats").get(0).get("execution_count").asLong())
+                .isEqualTo(executionsBefore);
+    }
+
+    @Test
+    void statisticsGiveLatencyQuantilesOfRecentRequests() {
+        String body = "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
+                + "\"data\": " + json(normalised(1)) + "}]}";
+        for (int i = 0; i < 5; i++) {
+            assertThat(http.post("/v2/models/lenet5/infer", body, "application/json").status()).isEqualTo(200);
+        }
+
+        JsonNode stats = http.get("/v2/models/lenet5/versions/1/stats").json().get("model_stats").get(0);
+
+        JsonNode latency = stats.get("latency");
+        long successes = stats.get("inference_stats").get("success").get("count").asLong();
+        assertThat(latency.get("window").asLong()).isEqualTo(Math.min(successes, 1024));
+        long p50 = latency.get("p50_us").asLong();
+        long p99 = latency.get("p99_us").asLong();
+        assertThat(p50).isPositive().isLessThanOrEqualTo(latency.get("p90_us").asLong());
+        assertThat(p99).isGreaterThanOrEqualTo(latency.get("p90_us").asLong())
+                .isLessThanOrEqualTo(latency.get("max_us").asLong());
+        // the mean of all successes lies between the smallest and largest latency of the window when it holds them all
+        if (successes <= 1024) {
+            long meanUs = stats.get("inference_stats").get("success").get("ns").asLong() / successes / 1000;
+            assertThat(meanUs).isLessThanOrEqualTo(latency.get("max_us").asLong());
+        }
     }
 
     @Test

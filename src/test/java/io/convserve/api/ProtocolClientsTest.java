@@ -71,10 +71,11 @@ class ProtocolClientsTest {
         proxy.close();
     }
 
+    /** The engine in-process, through the execution plan for this batch size, as the service runs it. */
     float[] engine(int count) {
-        return registry.find("lenet5", null).orElseThrow().network()
-                .forward(Nd4j.create(java.util.Arrays.copyOf(digits, count * 784), new long[] {count, 1, 28, 28}, 'c'))
-                .dup('c').data().asFloat();
+        return registry.find("lenet5", null).orElseThrow().network().plan(count)
+                .run(java.util.Arrays.copyOf(digits, count * 784), java.util.Set.of())
+                .get(io.convserve.model.Network.OUTPUT).dup('c').data().asFloat();
     }
 
     static int argmax(float[] values, int offset, int n) {

@@ -71,5 +71,15 @@ class GoldenForwardTest {
         System.out.printf("golden %-28s max_abs_error=%.3e scale=%.3e%n", name, maxError, scale);
         assertThat(maxError).as("max abs error vs %s, output scale %s", Arrays.toString(expected.shape()), scale)
                 .isLessThanOrEqualTo(TOLERANCE * scale);
+
+        // the execution plan (preallocated buffers, op objects built once) against the framework too, run twice
+        // so that a buffer left over from the first run would show
+        ExecutionPlan plan = model.network().plan((int) input.size(0));
+        for (int run = 0; run < 2; run++) {
+            INDArray planned = plan.run(input, java.util.Set.of()).get(Network.OUTPUT);
+            double planError = Transforms.abs(planned.sub(expected)).maxNumber().doubleValue();
+            assertThat(planError).as("plan (%d of %d layers planned), run %d: max abs error", plan.plannedLayers(),
+                    model.network().architecture().layers().size(), run).isLessThanOrEqualTo(TOLERANCE * scale);
+        }
     }
 }

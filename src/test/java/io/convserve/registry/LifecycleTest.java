@@ -41,6 +41,7 @@ class LifecycleTest {
         Files.copy(source.resolve("labels.txt"), lenet.resolve("labels.txt"));
         Files.copy(source.resolve("1/weights.npz"), lenet.resolve("1/weights.npz"));
         properties.add("inference.repository", repository::toString);
+        properties.add("inference.auth.management", () -> "open"); // keys: AuthApiTest
     }
 
     @LocalServerPort

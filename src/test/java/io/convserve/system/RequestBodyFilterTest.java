@@ -12,7 +12,7 @@ import org.springframework.mock.web.MockHttpServletResponse;
 /** Request bodies are bounded before they are read into memory, compressed or not. */
 class RequestBodyFilterTest {
 
-    final RequestBodyFilter filter = new RequestBodyFilter(new InferenceProperties(null, 64, 4096, 40_000_000L, 1000, 1, java.time.Duration.ZERO));
+    final RequestBodyFilter filter = new RequestBodyFilter(InferenceProperties.defaults().withMaxRequestBytes(1000));
 
     static MockHttpServletRequest post(byte[] body) {
         MockHttpServletRequest request = new MockHttpServletRequest("POST", "/v2/models/lenet5/infer");
@@ -39,7 +39,7 @@ class RequestBodyFilterTest {
         try (GZIPOutputStream gzip = new GZIPOutputStream(compressed)) {
             gzip.write(new byte[10_000_000]);
         }
-        RequestBodyFilter filter = new RequestBodyFilter(new InferenceProperties(null, 64, 4096, 40_000_000L, 100_000, 1, java.time.Duration.ZERO));
+        RequestBodyFilter filter = new RequestBodyFilter(InferenceProperties.defaults().withMaxRequestBytes(100_000));
         MockHttpServletRequest request = post(compressed.toByteArray());
         request.addHeader("Content-Encoding", "gzip");
         MockFilterChain chain = new MockFilterChain();

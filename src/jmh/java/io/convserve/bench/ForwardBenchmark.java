@@ -1,0 +1,131 @@
+package io.convserve.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.convserve.model.Network;
+import io.convserve.registry.LoadedModel;
+import io.convserve.registry.ModelLoader;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * One forward pass of a bundled model at a batch size, by our engine and by ONNX Runtime on the same network and
+ * weights (exported with {@link OnnxExport}), in the same JMH run. Setup checks that both give the same output.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class ForwardBenchmark {
+
+    @Param({"lenet5", "alexnet"})
+    public String model;
+
+    @Param({"1", "8", "32"})
+    public int batch;
+
+    /** convserve: the execution plan the service runs; convserve-unplanned: layer by layer, new arrays per op. */
+    @Param({"convserve", "convserve-unplanned", "onnxruntime"})
+    public String engine;
+
+    private Network network;
+    private io.convserve.model.ExecutionPlan plan;
+    private INDArray input;
+    private OrtEnvironment env;
+    private OrtSession session;
+    private OnnxTensor ortInput;
+
+    static LoadedModel load(String model) {
+        Path dir = Path.of(System.getProperty("convserve.models", "src/main/resources/models"), model);
+        return new ModelLoader().load(dir, "1");
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() throws OrtException {
+        network = load(model).network();
+        long[] shape = network.inputShape().withBatch(batch);
+        float[] values = new float[(int) (network.inputShape().elements() * batch)];
+        Random random = new Random(42);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        input = Nd4j.create(values, shape, 'c');
+        float[] ours = network.forward(input).dup('c').data().asFloat();
+        if (engine.equals("convserve")) {
+            plan = network.plan(batch);
+            float[] planned = plan.run(input, java.util.Set.of()).get(Network.OUTPUT).dup('c').data().asFloat();
+            double worst = 0;
+            for (int i = 0; i < ours.length; i++) {
+                worst = Math.max(worst, Math.abs(ours[i] - planned[i]));
+            }
+            System.out.printf("%n[check] %s batch %d: largest |plan - layer by layer| = %.3g (%d of %d layers planned)%n",
+                    model, batch, worst, plan.plannedLayers(), network.architecture().layers().size());
+        }
+        if (engine.equals("onnxruntime")) {
+            env = OrtEnvironment.getEnvironment();
+            OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+            options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            session = env.createSession(OnnxExport.export(network), options);
+            ortInput = OnnxTensor.createTensor(env, FloatBuffer.wrap(values), shape);
+            float[] theirs = runOrt();
+            double worst = 0;
+            for (int i = 0; i < ours.length; i++) {
+                worst = Math.max(worst, Math.abs(ours[i] - theirs[i]));
+            }
+            System.out.printf("%n[check] %s batch %d: largest |convserve - onnxruntime| = %.3g%n", model, batch, worst);
+            if (worst > 1e-3) {
+                throw new IllegalStateException("ONNX Runtime and convserve disagree on " + model + ": " + worst);
+            }
+        }
+    }
+
+    private float[] runOrt() throws OrtException {
+        try (OrtSession.Result r = session.run(Map.of("input", ortInput))) {
+            OnnxTensor out = (OnnxTensor) r.get(0);
+            FloatBuffer b = out.getFloatBuffer();
+            float[] v = new float[b.remaining()];
+            b.get(v);
+            return v;
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws OrtException {
+        if (session != null) {
+            ortInput.close();
+            session.close();
+        }
+    }
+
+    /** One forward pass of {@code batch} examples. */
+    @Benchmark
+    public Object forward() throws OrtException {
+        if (session != null) {
+            try (OrtSession.Result r = session.run(Map.of("input", ortInput))) {
+                return ((OnnxTensor) r.get(0)).getFloatBuffer().get(0);
+            }
+        }
+        if (plan != null) {
+            return plan.run(input, java.util.Set.of()).get(Network.OUTPUT).getFloat(0);
+        }
+        return network.forward(input).getFloat(0);
+    }
+}

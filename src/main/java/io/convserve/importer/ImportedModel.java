@@ -1,0 +1,12 @@
+package io.convserve.importer;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An imported network in our format: the {@code model.json} object (without {@code name}, which the repository
+ * folder gives) and the arrays of {@code weights.npz} by entry name ({@code conv1.weight}, ...), already in our
+ * layouts; {@code notes} says what the conversion did that a user should know.
+ */
+public record ImportedModel(Map<String, Object> definition, Map<String, FloatArray> weights, List<String> notes) {
+}

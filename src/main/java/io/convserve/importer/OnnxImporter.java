@@ -1,0 +1,744 @@
+package io.convserve.importer;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.convserve.importer.onnx.OnnxProto.AttributeProto;
+import io.convserve.importer.onnx.OnnxProto.GraphProto;
+import io.convserve.importer.onnx.OnnxProto.ModelProto;
+import io.convserve.importer.onnx.OnnxProto.NodeProto;
+import io.convserve.importer.onnx.OnnxProto.OperatorSetIdProto;
+import io.convserve.importer.onnx.OnnxProto.TensorProto;
+import io.convserve.importer.onnx.OnnxProto.TensorShapeProto;
+import io.convserve.importer.onnx.OnnxProto.ValueInfoProto;
+import io.convserve.model.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * ONNX models (parsed with the classes protoc generates from ONNX's own schema) to our layer stack.
+ *
+ * <p>The graph must be a chain: each computing node reads the tensor the previous one wrote, plus constants
+ * (initializers, Constant nodes). Shape arithmetic on constants and on known shapes (PyTorch's
+ * {@code x.view(x.size(0), -1)} exports as Shape, Gather, Unsqueeze, Concat, Reshape) is folded. Conversions: Conv
+ * pads {@code [top, left, bottom, right]} to ours, {@code auto_pad} SAME_UPPER to TensorFlow's "same"; Gemm's
+ * {@code transB}, {@code alpha} and {@code beta} into the dense weight and bias; MatMul followed by Add of a constant
+ * into one dense layer; AveragePool with {@code count_include_pad} as an explicit zero padding; Softmax's axis
+ * checked under the opset's rule (before 13 it flattens from the axis on). Anything else is rejected naming the node.
+ *
+ * <p>An instance keeps the walk's state (constants, shapes, the chain's end): use a new one per file.
+ */
+public final class OnnxImporter {
+
+    private static final List<String> SUPPORTED = List.of("Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
+            "GlobalMaxPool", "BatchNormalization", "LRN", "Gemm", "MatMul", "Add (bias after MatMul)", "Relu",
+            "LeakyRelu", "Sigmoid", "Tanh", "Softmax", "Flatten", "Reshape", "Dropout", "Identity", "Pad",
+            "Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast");
+    /** The batch dimension inside folded shape values. */
+    private static final long BATCH = Long.MIN_VALUE + 1;
+
+    /** A constant: float values or integer values, with its shape. */
+    private record Const(long[] dims, float[] floats, long[] ints) {
+        FloatArray array() {
+            int[] shape = new int[dims.length];
+            for (int i = 0; i < dims.length; i++) {
+                shape[i] = (int) dims[i];
+            }
+            return new FloatArray(shape, floats != null ? floats : toFloats(ints));
+        }
+
+        long[] longs() {
+            if (ints != null) {
+                return ints;
+            }
+            long[] out = new long[floats.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (long) floats[i];
+            }
+            return out;
+        }
+
+        private static float[] toFloats(long[] v) {
+            float[] f = new float[v.length];
+            for (int i = 0; i < v.length; i++) {
+                f[i] = v[i];
+            }
+            return f;
+        }
+    }
+
+    private final Map<String, Const> constants = new HashMap<>();
+    /** ONNX shape of each data tensor, batch first as {@link #BATCH}. */
+    private final Map<String, long[]> shapes = new HashMap<>();
+    private ModelBuilder b;
+    private int opset;
+    private String current;
+    private String pendingMatMul; // our dense layer made by the last MatMul, waiting for its Add
+
+    public ImportedModel read(byte[] content, String fileName) {
+        ModelProto model;
+        try {
+            model = ModelProto.parseFrom(content);
+        } catch (InvalidProtocolBufferException e) {
+            throw new ImportException(fileName + " is not an ONNX model (ModelProto): " + e.getMessage());
+        }
+        if (!model.hasGraph()) {
+            throw new ImportException(fileName + " is not an ONNX model: it has no graph");
+        }
+        opset = 1;
+        for (OperatorSetIdProto id : model.getOpsetImportList()) {
+            if (id.getDomain().isEmpty() || id.getDomain().equals("ai.onnx")) {
+                opset = (int) id.getVersion();
+            }
+        }
+        GraphProto g = model.getGraph();
+        for (TensorProto t : g.getInitializerList()) {
+            constants.put(t.getName(), tensor(t, "initializer '" + t.getName() + "'"));
+        }
+        List<ValueInfoProto> inputs = g.getInputList().stream().filter(v -> !constants.containsKey(v.getName()))
+                .toList();
+        if (inputs.size() != 1) {
+            throw new ImportException(fileName + ": the graph has " + inputs.size() + " inputs "
+                    + inputs.stream().map(ValueInfoProto::getName).toList() + " besides its initializers; only "
+                    + "single-input models can be imported");
+        }
+        ValueInfoProto input = inputs.get(0);
+        long[] dims = inputDims(input);
+        Shape inputShape = new Shape(Arrays.stream(dims, 1, dims.length).mapToInt(d -> (int) d).toArray());
+        b = new ModelBuilder("ONNX node", inputShape);
+        current = input.getName();
+        shapes.put(current, dims);
+        for (int i = 0; i < g.getNodeCount(); i++) {
+            node(g.getNode(i), i);
+        }
+        if (g.getOutputCount() != 1 || !g.getOutput(0).getName().equals(current)) {
+            throw new ImportException(fileName + ": the graph's outputs " + g.getOutputList().stream()
+                    .map(ValueInfoProto::getName).toList() + " must be the single end of the chain, '" + current + "'");
+        }
+        String producer = model.getProducerName().isEmpty() ? "" : ", produced by " + model.getProducerName() + " "
+                + model.getProducerVersion();
+        return b.build("Imported from ONNX (opset " + opset + producer + ", " + fileName + ")", input.getName(),
+                g.getOutput(0).getName(), null);
+    }
+
+    private static long[] inputDims(ValueInfoProto v) {
+        List<TensorShapeProto.Dimension> d = v.getType().getTensorType().getShape().getDimList();
+        if (d.size() != 4 && d.size() != 2) {
+            throw new ImportException("ONNX input '" + v.getName() + "': rank " + d.size() + "; expected [N, C, H, W] "
+                    + "or [N, features]");
+        }
+        long[] out = new long[d.size()];
+        out[0] = BATCH;
+        for (int i = 1; i < d.size(); i++) {
+            if (!d.get(i).hasDimValue() || d.get(i).getDimValue() < 1) {
+                throw new ImportException("ONNX input '" + v.getName() + "': dimension " + i + " is '"
+                        + d.get(i).getDimParam() + "', not a number; our models have a fixed [C, H, W] input "
+                        + "(export with a fixed image size; only the batch may be dynamic)");
+            }
+            out[i] = d.get(i).getDimValue();
+        }
+        return out;
+    }
+
+    // ---- nodes
+
+    private void node(NodeProto n, int index) {
+        String op = n.getOpType();
+        String where = "ONNX node '" + (n.getName().isEmpty() ? op + "_" + index : n.getName()) + "' (" + op + ")";
+        if (!n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx")) {
+            throw new ImportException(where + ": operator domain '" + n.getDomain() + "' is not supported");
+        }
+        if (op.equals("Constant")) {
+            constants.put(n.getOutput(0), constantNode(n, where));
+            return;
+        }
+        if (fold(n, where)) {
+            return;
+        }
+        if (n.getInputCount() == 0 || !n.getInput(0).equals(current)) {
+            throw new ImportException(where + ": reads " + n.getInputList() + ", but the chain's current tensor is '"
+                    + current + "'; only a chain of operators (each reading the one before) can be imported");
+        }
+        for (int i = 1; i < n.getInputCount(); i++) {
+            String in = n.getInput(i);
+            if (!in.isEmpty() && !constants.containsKey(in)) {
+                throw new ImportException(where + ": input '" + in + "' is computed, not a constant; only a chain of "
+                        + "operators whose other inputs are weights can be imported");
+            }
+        }
+        String name = layerName(n, index);
+        long[] inDims = shapes.get(current);
+        boolean keepsDims = false;
+        String matmul = null;
+        switch (op) {
+            case "Conv" -> conv(n, name, where);
+            case "MaxPool", "AveragePool" -> pool(n, name, where);
+            case "GlobalAveragePool" -> {
+                // adaptive pooling to 1x1 keeps ONNX's [N, C, 1, 1] (our global_avg_pool2d would give [N, C])
+                Map<String, Object> l = ModelBuilder.layer("adaptive_avg_pool2d", name);
+                l.put("output_size", List.of(1, 1));
+                b.add(where, l);
+            }
+            case "GlobalMaxPool" -> {
+                b.add(where, ModelBuilder.layer("global_max_pool2d", name));
+                shapes.put(n.getOutput(0), new long[] {BATCH, inDims[1], 1, 1});
+                current = n.getOutput(0);
+                pendingMatMul = null;
+                return;
+            }
+            case "BatchNormalization" -> {
+                if (longAttr(n, "training_mode", 0) != 0 || longAttr(n, "spatial", 1) != 1) {
+                    throw new ImportException(where + ": training_mode=1 or spatial=0 cannot be imported");
+                }
+                Map<String, Object> l = ModelBuilder.layer("batch_norm", name);
+                l.put("epsilon", floatAttr(n, "epsilon", 1e-5f));
+                b.add(where, l);
+                b.weight(name, "gamma", constant(n, 1, where).array().reshape(count(n, 1)));
+                b.weight(name, "beta", constant(n, 2, where).array().reshape(count(n, 2)));
+                b.weight(name, "moving_mean", constant(n, 3, where).array().reshape(count(n, 3)));
+                b.weight(name, "moving_variance", constant(n, 4, where).array().reshape(count(n, 4)));
+                keepsDims = true;
+            }
+            case "LRN" -> {
+                Map<String, Object> l = ModelBuilder.layer("local_response_norm", name);
+                l.put("size", (int) longAttr(n, "size", -1));
+                l.put("alpha", (double) floatAttr(n, "alpha", 1e-4f));
+                l.put("beta", (double) floatAttr(n, "beta", 0.75f));
+                l.put("k", (double) floatAttr(n, "bias", 1.0f));
+                b.add(where, l);
+                keepsDims = true;
+            }
+            case "Gemm" -> gemm(n, name, where);
+            case "MatMul" -> {
+                Const w = constant(n, 1, where);
+                if (w.dims().length != 2 || inDims.length != 2) {
+                    throw new ImportException(where + ": only [N, features] x [features, units] with a constant "
+                            + "right side can be imported. Received: input " + show(inDims) + ", weight "
+                            + Arrays.toString(w.dims()));
+                }
+                Map<String, Object> l = ModelBuilder.layer("dense", name);
+                l.put("units", (int) w.dims()[1]);
+                l.put("bias", false);
+                b.add(where, l);
+                b.weight(name, "weight", w.array().transpose(1, 0));
+                matmul = name;
+            }
+            case "Add" -> {
+                if (pendingMatMul == null) {
+                    throw new ImportException(where + ": Add is importable only as the bias right after a MatMul "
+                            + "(a dense layer)");
+                }
+                FloatArray bias = constant(n, 1, where).array();
+                int units = (int) b.current().elements();
+                if (bias.data().length != units) {
+                    throw new ImportException(where + ": the bias after MatMul must have " + units + " values. "
+                            + "Received: shape " + Arrays.toString(bias.shape()));
+                }
+                b.last().put("bias", true);
+                b.weight(pendingMatMul, "bias", bias.reshape(units));
+                keepsDims = true;
+            }
+            case "Relu", "Sigmoid", "Tanh" -> {
+                b.add(where, ModelBuilder.layer(op.toLowerCase(), name));
+                keepsDims = true;
+            }
+            case "LeakyRelu" -> {
+                Map<String, Object> l = ModelBuilder.layer("leaky_relu", name);
+                l.put("alpha", (double) floatAttr(n, "alpha", 0.01f));
+                b.add(where, l);
+                keepsDims = true;
+            }
+            case "Softmax" -> {
+                softmax(n, name, where, inDims);
+                keepsDims = true;
+            }
+            case "Flatten" -> {
+                long axis = longAttr(n, "axis", 1);
+                if (axis != 1) {
+                    throw new ImportException(where + ": axis " + axis + " (only axis 1, keeping the batch, is "
+                            + "supported)");
+                }
+                b.add(where, ModelBuilder.layer("flatten", name));
+            }
+            case "Reshape", "Squeeze" -> reshape(n, name, where, inDims);
+            case "Dropout" -> {
+                double rate = floatAttr(n, "ratio", 0.5f);
+                if (n.getInputCount() > 1 && !n.getInput(1).isEmpty()) {
+                    rate = constant(n, 1, where).array().data()[0];
+                }
+                Map<String, Object> l = ModelBuilder.layer("dropout", name);
+                l.put("rate", rate);
+                b.add(where, l);
+                keepsDims = true;
+            }
+            case "Identity" -> keepsDims = true;
+            case "Pad" -> pad(n, name, where, inDims);
+            default -> throw new ImportException(where + ": operator not supported. Importable operators: "
+                    + SUPPORTED);
+        }
+        for (int i = 1; i < n.getOutputCount(); i++) {
+            if (!n.getOutput(i).isEmpty() && !op.equals("Dropout")) {
+                throw new ImportException(where + ": its output " + i + " ('" + n.getOutput(i) + "') is used; only "
+                        + "the first output of an operator can be imported");
+            }
+        }
+        pendingMatMul = matmul;
+        current = n.getOutput(0);
+        shapes.put(current, keepsDims ? inDims : withBatch(b.current()));
+    }
+
+    private void conv(NodeProto n, String name, String where) {
+        Const w = constant(n, 1, where);
+        if (w.dims().length != 4) {
+            throw new ImportException(where + ": only 2-D convolutions can be imported. Received: weight "
+                    + Arrays.toString(w.dims()));
+        }
+        Map<String, Object> l = ModelBuilder.layer("conv2d", name);
+        l.put("filters", (int) w.dims()[0]);
+        l.put("kernel", List.of((int) w.dims()[2], (int) w.dims()[3]));
+        l.put("stride", pairAttr(n, "strides", 1));
+        l.put("padding", padding(n, where, (int) w.dims()[2], (int) w.dims()[3]));
+        l.put("dilation", pairAttr(n, "dilations", 1));
+        int groups = (int) longAttr(n, "group", 1);
+        if (groups != 1) {
+            l.put("groups", groups);
+        }
+        boolean bias = n.getInputCount() > 2 && !n.getInput(2).isEmpty();
+        l.put("bias", bias);
+        b.add(where, l);
+        b.weight(name, "weight", w.array());
+        if (bias) {
+            b.weight(name, "bias", constant(n, 2, where).array());
+        }
+    }
+
+    private void pool(NodeProto n, String name, String where) {
+        boolean avg = n.getOpType().equals("AveragePool");
+        List<Integer> kernel = ints(attr(n, "kernel_shape"), where + ": attribute kernel_shape");
+        if (kernel.size() != 2) {
+            throw new ImportException(where + ": only 2-D pooling can be imported. Received: kernel_shape " + kernel);
+        }
+        List<Integer> dil = attr(n, "dilations") == null ? List.of(1, 1) : ints(attr(n, "dilations"), where);
+        if (!dil.equals(List.of(1, 1))) {
+            throw new ImportException(where + ": dilations " + dil + " on pooling are not supported");
+        }
+        Object stride = pairAttr(n, "strides", 1); // ONNX's default stride is 1, ours is the pool size
+        boolean ceil = longAttr(n, "ceil_mode", 0) != 0;
+        Object padding = padding(n, where, kernel.get(0), kernel.get(1));
+        if (avg && longAttr(n, "count_include_pad", 0) != 0 && "same".equals(padding)) {
+            throw new ImportException(where + ": count_include_pad=1 with auto_pad SAME_UPPER cannot be expressed (our "
+                    + "\"same\" average pooling excludes the padding)");
+        }
+        if (avg && longAttr(n, "count_include_pad", 0) != 0 && padding instanceof List<?> p
+                && p.stream().anyMatch(v -> (Integer) v != 0)) {
+            // padded zeros count in the divisor: pad explicitly, then pool without padding
+            if (ceil && !sameCeilWindows(p, kernel, stride)) {
+                throw new ImportException(where + ": count_include_pad=1 with pads " + p + ", ceil_mode=" + ceil
+                        + " cannot be expressed (the last window would differ)");
+            }
+            Map<String, Object> z = ModelBuilder.layer("zero_pad2d", b.uniqueName(name + "_pad", "pad"));
+            z.put("padding", p);
+            b.add(where, z);
+            padding = 0;
+        }
+        Map<String, Object> l = ModelBuilder.layer(avg ? "avg_pool2d" : "max_pool2d", name);
+        l.put("pool", List.of(kernel.get(0), kernel.get(1)));
+        l.put("stride", stride);
+        l.put("padding", padding);
+        if (ceil) {
+            l.put("ceil_mode", true);
+        }
+        b.add(where, l);
+    }
+
+    /** Whether ceil_mode keeps the same windows once the padding is explicit (PyTorch drops a window starting in
+     * the right padding; with the padding made part of the input it would not). */
+    private boolean sameCeilWindows(List<?> pads, List<Integer> kernel, Object stride) {
+        Shape in = b.current();
+        int[] size = {in.height(), in.width()};
+        for (int axis = 0; axis < 2; axis++) {
+            int before = (Integer) pads.get(2 * axis);
+            int after = (Integer) pads.get(2 * axis + 1);
+            int s = stride instanceof List<?> l ? (Integer) l.get(axis) : (Integer) stride;
+            int k = kernel.get(axis);
+            if (ceilWindows(size[axis], before, after, k, s) != ceilWindows(size[axis] + before + after, 0, 0, k, s)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int ceilWindows(int size, int before, int after, int k, int s) {
+        int out = -Math.floorDiv(-(size + before + after - k), s) + 1;
+        return (out - 1) * s >= size + before ? out - 1 : out;
+    }
+
+    private void gemm(NodeProto n, String name, String where) {
+        if (longAttr(n, "transA", 0) != 0) {
+            throw new ImportException(where + ": transA=1 (a transposed activation) cannot be imported");
+        }
+        long[] in = shapes.get(current);
+        if (in.length != 2) {
+            throw new ImportException(where + ": Gemm on a " + in.length + "-D input " + show(in)
+                    + "; flatten it first");
+        }
+        Const bw = constant(n, 1, where);
+        FloatArray w = bw.array();
+        // ours is [units, n_in]: B itself when transB=1, else B transposed; alpha folded in
+        w = (longAttr(n, "transB", 0) != 0 ? w : w.transpose(1, 0)).scale(floatAttr(n, "alpha", 1f));
+        int units = w.shape()[0];
+        boolean bias = n.getInputCount() > 2 && !n.getInput(2).isEmpty();
+        Map<String, Object> l = ModelBuilder.layer("dense", name);
+        l.put("units", units);
+        l.put("bias", bias);
+        b.add(where, l);
+        b.weight(name, "weight", w);
+        if (bias) {
+            FloatArray c = constant(n, 2, where).array().scale(floatAttr(n, "beta", 1f));
+            if (c.data().length == 1 && units > 1) {
+                c = FloatArray.filled(units, c.data()[0]);
+            }
+            if (c.data().length != units) {
+                throw new ImportException(where + ": C must broadcast per unit (" + units + " values). Received: shape "
+                        + Arrays.toString(c.shape()));
+            }
+            b.weight(name, "bias", c.reshape(units));
+        }
+    }
+
+    private void softmax(NodeProto n, String name, String where, long[] in) {
+        long axis = longAttr(n, "axis", opset < 13 ? 1 : -1);
+        if (axis < 0) {
+            axis += in.length;
+        }
+        boolean ok;
+        if (opset < 13) { // softmax over everything from axis on, flattened
+            ok = axis == 1 && (in.length == 2 || in[2] * in[3] == 1);
+        } else {
+            ok = axis == 1;
+        }
+        if (!ok) {
+            throw new ImportException(where + ": softmax over axis " + axis + " of a " + show(in) + " tensor (opset "
+                    + opset + ") cannot be imported; ours runs over the channel / feature axis 1");
+        }
+        b.add(where, ModelBuilder.layer("softmax", name));
+    }
+
+    private void reshape(NodeProto n, String name, String where, long[] in) {
+        long elements = 1;
+        for (int i = 1; i < in.length; i++) {
+            elements *= in[i];
+        }
+        long[] target;
+        if (n.getOpType().equals("Squeeze")) {
+            target = new long[] {BATCH, elements};
+            if (in.length != 4 || in[2] != 1 || in[3] != 1) {
+                throw new ImportException(where + ": only a squeeze of [N, C, 1, 1] to [N, C] can be imported. "
+                        + "Received: " + show(in));
+            }
+        } else {
+            target = constant(n, 1, where).longs().clone();
+            for (int i = 0; i < target.length; i++) {
+                if (target[i] == 0 && longAttr(n, "allowzero", 0) == 0 && i < in.length) {
+                    target[i] = in[i];
+                }
+            }
+        }
+        boolean flatten = target.length == 2 && (target[0] == BATCH && (target[1] == elements || target[1] == -1)
+                || target[0] == -1 && target[1] == elements || target[0] == 1 && target[1] == -1);
+        if (Arrays.equals(target, in)) {
+            shapes.put(n.getOutput(0), in);
+            current = n.getOutput(0);
+            return;
+        }
+        if (!flatten) {
+            throw new ImportException(where + ": reshape of " + show(in) + " to " + show(target) + " cannot be "
+                    + "imported; only flattening to [N, features] is supported");
+        }
+        b.add(where, ModelBuilder.layer("flatten", name));
+        shapes.put(n.getOutput(0), withBatch(b.current()));
+        current = n.getOutput(0);
+        pendingMatMul = null;
+    }
+
+    private void pad(NodeProto n, String name, String where, long[] in) {
+        String mode = stringAttr(n, "mode", "constant");
+        long[] p = n.getInputCount() > 1 ? constant(n, 1, where).longs() : longs(attr(n, "pads"));
+        boolean zero = n.getInputCount() < 3 || n.getInput(2).isEmpty()
+                || constant(n, 2, where).array().data()[0] == 0f;
+        if (!mode.equals("constant") || !zero || p.length != 8 || p[0] != 0 || p[1] != 0 || p[4] != 0 || p[5] != 0) {
+            throw new ImportException(where + ": only zero padding of height and width can be imported. Received: "
+                    + "mode " + mode + ", pads " + Arrays.toString(p));
+        }
+        Map<String, Object> l = ModelBuilder.layer("zero_pad2d", name);
+        l.put("padding", List.of((int) p[2], (int) p[6], (int) p[3], (int) p[7]));
+        b.add(where, l);
+    }
+
+    /** ONNX pads are [top, left, bottom, right]; ours [top, bottom, left, right]. */
+    private Object padding(NodeProto n, String where, int kh, int kw) {
+        String auto = stringAttr(n, "auto_pad", "NOTSET");
+        switch (auto) {
+            case "SAME_UPPER":
+                return "same";
+            case "VALID":
+                return "valid";
+            case "NOTSET":
+                break;
+            default:
+                throw new ImportException(where + ": auto_pad " + auto + " is not supported (SAME_UPPER, VALID or "
+                        + "explicit pads)");
+        }
+        AttributeProto a = attr(n, "pads");
+        if (a == null) {
+            return List.of(0, 0, 0, 0);
+        }
+        List<Integer> p = ints(a, where + ": attribute pads");
+        if (p.size() != 4) {
+            throw new ImportException(where + ": pads " + p + " are not 2-D");
+        }
+        return List.of(p.get(0), p.get(2), p.get(1), p.get(3));
+    }
+
+    // ---- constant folding of shape arithmetic
+
+    private boolean fold(NodeProto n, String where) {
+        String op = n.getOpType();
+        if (op.equals("Shape")) {
+            long[] s = shapes.get(n.getInput(0));
+            if (s == null) {
+                return false;
+            }
+            constants.put(n.getOutput(0), ints(s));
+            return true;
+        }
+        for (String in : n.getInputList()) {
+            if (!in.isEmpty() && !constants.containsKey(in)) {
+                return false;
+            }
+        }
+        if (n.getInputCount() == 0) {
+            return false;
+        }
+        Const x = constants.get(n.getInput(0));
+        switch (op) {
+            case "Identity", "Cast" -> constants.put(n.getOutput(0), x);
+            case "Gather" -> {
+                long[] data = x.longs();
+                long[] idx = constants.get(n.getInput(1)).longs();
+                if (x.dims().length != 1 || longAttr(n, "axis", 0) != 0) {
+                    throw new ImportException(where + ": only 1-D Gather on shape values can be folded");
+                }
+                long[] out = new long[idx.length];
+                for (int i = 0; i < idx.length; i++) {
+                    out[i] = data[(int) (idx[i] < 0 ? idx[i] + data.length : idx[i])];
+                }
+                boolean scalar = constants.get(n.getInput(1)).dims().length == 0;
+                constants.put(n.getOutput(0), new Const(scalar ? new long[0] : new long[] {out.length}, null, out));
+            }
+            case "Unsqueeze", "Squeeze" -> constants.put(n.getOutput(0), ints(x.longs()));
+            case "Concat" -> {
+                List<Long> all = new ArrayList<>();
+                for (String in : n.getInputList()) {
+                    for (long v : constants.get(in).longs()) {
+                        all.add(v);
+                    }
+                }
+                constants.put(n.getOutput(0), ints(all.stream().mapToLong(Long::longValue).toArray()));
+            }
+            default -> throw new ImportException(where + ": computes on constants only, and this operator cannot be "
+                    + "folded. Importable operators: " + SUPPORTED);
+        }
+        return true;
+    }
+
+    private static Const ints(long[] v) {
+        return new Const(new long[] {v.length}, null, v);
+    }
+
+    // ---- attributes, tensors, names
+
+    /**
+     * A layer name: the module path of a PyTorch export ("/features/features.0/Conv" gives "features.0", the name
+     * torchinfo shows), else the node name, else the weight's prefix ("fc.weight" gives "fc"), else the operator.
+     */
+    private String layerName(NodeProto n, int index) {
+        String node = n.getName();
+        String wanted = null;
+        if (node.startsWith("/")) {
+            String[] parts = node.split("/");
+            wanted = parts.length >= 3 ? parts[parts.length - 2] : null;
+        }
+        if (wanted == null && !node.isEmpty() && !node.startsWith("/")) {
+            wanted = node;
+        }
+        if (wanted == null && n.getInputCount() > 1 && n.getInput(1).endsWith(".weight")) {
+            wanted = n.getInput(1).substring(0, n.getInput(1).length() - ".weight".length());
+        }
+        return b.uniqueName(wanted, n.getOpType().toLowerCase() + "_" + index);
+    }
+
+    private Const constant(NodeProto n, int input, String where) {
+        if (n.getInputCount() <= input || !constants.containsKey(n.getInput(input))) {
+            throw new ImportException(where + ": input " + input + " must be a constant (initializer)");
+        }
+        return constants.get(n.getInput(input));
+    }
+
+    private int count(NodeProto n, int input) {
+        return constants.get(n.getInput(input)).array().data().length;
+    }
+
+    private static AttributeProto attr(NodeProto n, String name) {
+        for (AttributeProto a : n.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    private static long longAttr(NodeProto n, String name, long defaultValue) {
+        AttributeProto a = attr(n, name);
+        return a == null ? defaultValue : a.getI();
+    }
+
+    private static float floatAttr(NodeProto n, String name, float defaultValue) {
+        AttributeProto a = attr(n, name);
+        return a == null ? defaultValue : a.getF();
+    }
+
+    private static String stringAttr(NodeProto n, String name, String defaultValue) {
+        AttributeProto a = attr(n, name);
+        return a == null ? defaultValue : a.getS().toStringUtf8();
+    }
+
+    private static Object pairAttr(NodeProto n, String name, int defaultValue) {
+        AttributeProto a = attr(n, name);
+        if (a == null) {
+            return defaultValue;
+        }
+        List<Integer> v = ints(a, "attribute " + name);
+        return v.size() == 2 ? v : v.get(0);
+    }
+
+    private static List<Integer> ints(AttributeProto a, String where) {
+        if (a == null) {
+            throw new ImportException(where + " is required");
+        }
+        return a.getIntsList().stream().map(Long::intValue).toList();
+    }
+
+    private static long[] longs(AttributeProto a) {
+        return a == null ? new long[0] : a.getIntsList().stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private Const constantNode(NodeProto n, String where) {
+        for (AttributeProto a : n.getAttributeList()) {
+            switch (a.getName()) {
+                case "value":
+                    return tensor(a.getT(), where);
+                case "value_float":
+                    return new Const(new long[0], new float[] {a.getF()}, null);
+                case "value_floats":
+                    float[] f = new float[a.getFloatsCount()];
+                    for (int i = 0; i < f.length; i++) {
+                        f[i] = a.getFloats(i);
+                    }
+                    return new Const(new long[] {f.length}, f, null);
+                case "value_int":
+                    return new Const(new long[0], null, new long[] {a.getI()});
+                case "value_ints":
+                    return ints(longs(a));
+                default:
+                    break;
+            }
+        }
+        throw new ImportException(where + ": a Constant without a numeric value cannot be imported");
+    }
+
+    private static Const tensor(TensorProto t, String where) {
+        long[] dims = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+        if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
+            throw new ImportException(where + ": stored in an external data file; save the model with its weights "
+                    + "inside (onnx.save(model, path, save_as_external_data=False))");
+        }
+        ByteString raw = t.getRawData();
+        ByteBuffer buf = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        switch (t.getDataType()) {
+            case 1: { // FLOAT
+                float[] f;
+                if (!raw.isEmpty()) {
+                    f = new float[raw.size() / 4];
+                    buf.asFloatBuffer().get(f);
+                } else {
+                    f = new float[t.getFloatDataCount()];
+                    for (int i = 0; i < f.length; i++) {
+                        f[i] = t.getFloatData(i);
+                    }
+                }
+                return new Const(dims, f, null);
+            }
+            case 11: { // DOUBLE
+                double[] d;
+                if (!raw.isEmpty()) {
+                    d = new double[raw.size() / 8];
+                    buf.asDoubleBuffer().get(d);
+                } else {
+                    d = t.getDoubleDataList().stream().mapToDouble(Double::doubleValue).toArray();
+                }
+                float[] f = new float[d.length];
+                for (int i = 0; i < f.length; i++) {
+                    f[i] = (float) d[i];
+                }
+                return new Const(dims, f, null);
+            }
+            case 7: { // INT64
+                long[] v;
+                if (!raw.isEmpty()) {
+                    v = new long[raw.size() / 8];
+                    buf.asLongBuffer().get(v);
+                } else {
+                    v = t.getInt64DataList().stream().mapToLong(Long::longValue).toArray();
+                }
+                return new Const(dims, null, v);
+            }
+            case 6: { // INT32
+                long[] v;
+                if (!raw.isEmpty()) {
+                    v = new long[raw.size() / 4];
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = buf.getInt(4 * i);
+                    }
+                } else {
+                    v = t.getInt32DataList().stream().mapToLong(Integer::longValue).toArray();
+                }
+                return new Const(dims, null, v);
+            }
+            default:
+                throw new ImportException(where + ": tensor data type " + t.getDataType() + " is not supported "
+                        + "(float32, float64, int32 and int64 are)");
+        }
+    }
+
+    private static long[] withBatch(Shape s) {
+        long[] out = new long[s.rank() + 1];
+        out[0] = BATCH;
+        for (int i = 0; i < s.rank(); i++) {
+            out[i + 1] = s.dim(i);
+        }
+        return out;
+    }
+
+    private static String show(long[] dims) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < dims.length; i++) {
+            sb.append(i > 0 ? ", " : "").append(dims[i] == BATCH ? "N" : Long.toString(dims[i]));
+        }
+        return sb.append("]").toString();
+    }
+}

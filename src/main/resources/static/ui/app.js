@@ -1,0 +1,568 @@
+// convserve's page: plain ES module, no build step. Talks only to the service's public HTTP API:
+// /v2/models, /layers, /stats, /config, /predictions, /preprocess and /infer (layer outputs as binary tensors).
+
+const $ = (selector) => document.querySelector(selector);
+const fmt = (n) => Number(n).toLocaleString('en-US');
+const shapeText = (shape) => '[' + shape.join(', ') + ']';
+
+/** Budget of feature-map values fetched at once; larger layers get a button instead. */
+const FEATURE_MAP_BUDGET = 4_000_000;
+/** Channels drawn per layer. */
+const MAX_CHANNELS = 32;
+const CONV_TYPES = new Set(['conv2d', 'depthwise_conv2d']);
+
+const state = {models: [], model: null, version: null, declaredLayers: [], config: null};
+
+async function api(path, options = {}) {
+  const response = await fetch(path, options);
+  const type = response.headers.get('Content-Type') || '';
+  const body = type.includes('json') ? await response.json() : await response.text();
+  if (!response.ok) {
+    const message = typeof body === 'object' && body && body.error ? body.error : `HTTP ${response.status}`;
+    throw new Error(message);
+  }
+  return body;
+}
+
+function status(text) {
+  $('#status').textContent = text;
+}
+
+function showError(element, error) {
+  element.textContent = error ? String(error.message || error) : '';
+  element.hidden = !error;
+}
+
+function cell(row, text, className) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) {
+    td.className = className;
+  }
+  row.appendChild(td);
+  return td;
+}
+
+function modelPath(suffix = '') {
+  const m = encodeURIComponent(state.model.name);
+  const v = encodeURIComponent(state.version);
+  return `/v2/models/${m}/versions/${v}${suffix}`;
+}
+
+// ---------------------------------------------------------------- model list
+
+async function loadModels() {
+  const list = await api('/v2/models');
+  state.models = list.models;
+  const tbody = $('#models-table tbody');
+  tbody.replaceChildren();
+  for (const m of list.models) {
+    const tr = document.createElement('tr');
+    const name = document.createElement('td');
+    const link = document.createElement('a');
+    link.href = `#/models/${encodeURIComponent(m.name)}`;
+    link.textContent = m.name;
+    name.appendChild(link);
+    tr.appendChild(name);
+    cell(tr, m.versions.join(', '));
+    cell(tr, shapeText(m.input_shape), 'shape');
+    cell(tr, shapeText(m.output_shape), 'shape');
+    cell(tr, fmt(m.parameters), 'num');
+    cell(tr, (m.description || '') + (m.generated_weights ? ' (architecture only: seeded weights)' : ''));
+    tbody.appendChild(tr);
+  }
+}
+
+// ---------------------------------------------------------------- one model
+
+async function showModel(name) {
+  const m = state.models.find((x) => x.name === name);
+  if (!m) {
+    throw new Error(`no model named '${name}' is loaded`);
+  }
+  state.model = m;
+  state.version = m.latest_version;
+  $('#model-heading').textContent = `${m.name} (version ${m.latest_version})`;
+  $('#model-description').textContent = m.description || '';
+  document.title = `convserve — ${m.name}`;
+  const declared = m.input_shape.slice(1);
+  $('#input-shape').value = declared.join(',');
+  $('#batch-size').value = 1;
+  state.config = await api(modelPath('/config'));
+  const summary = await loadLayers(declared, 1);
+  state.declaredLayers = summary ? summary.layers : [];
+  await loadMetrics();
+  const pre = state.config.preprocessing;
+  $('#try-view').hidden = !pre;
+  if (pre) {
+    setUpTry(pre);
+  }
+}
+
+async function loadLayers(shape, batch) {
+  const query = new URLSearchParams({input_shape: shape.join(','), batch_size: String(batch)});
+  try {
+    const summary = await api(modelPath('/layers?' + query));
+    showError($('#layers-error'), null);
+    renderLayers(summary);
+    return summary;
+  } catch (e) {
+    showError($('#layers-error'), e);
+    return null;
+  }
+}
+
+function renderLayers(summary) {
+  const tbody = $('#layers-table tbody');
+  tbody.replaceChildren();
+  for (const layer of summary.layers) {
+    const tr = document.createElement('tr');
+    tr.dataset.layer = layer.name;
+    cell(tr, layer.index, 'num');
+    const th = document.createElement('th');
+    th.scope = 'row';
+    th.textContent = layer.name;
+    tr.appendChild(th);
+    cell(tr, layer.type);
+    cell(tr, shapeText(layer.input_shape), 'shape');
+    cell(tr, shapeText(layer.output_shape), 'shape');
+    cell(tr, fmt(layer.parameters), 'num');
+    cell(tr, fmt(layer.macs), 'num');
+    cell(tr, fmt(layer.activation_bytes), 'num');
+    tbody.appendChild(tr);
+  }
+  const t = summary.totals;
+  const foot = $('#layers-table tfoot');
+  foot.replaceChildren();
+  const tr = document.createElement('tr');
+  tr.id = 'totals';
+  cell(tr, '');
+  cell(tr, 'Total');
+  cell(tr, '');
+  cell(tr, shapeText(summary.input_shape), 'shape');
+  cell(tr, shapeText(summary.layers.at(-1).output_shape), 'shape');
+  cell(tr, fmt(t.parameters), 'num');
+  cell(tr, fmt(t.macs), 'num');
+  cell(tr, fmt(t.activation_bytes), 'num');
+  foot.appendChild(tr);
+  barChart($('#params-chart'), summary.layers, 'parameters', t.parameters, 'var(--bar)');
+  barChart($('#macs-chart'), summary.layers, 'macs', t.macs, 'var(--bar2)');
+}
+
+/** A horizontal bar per layer that has any of `key`, labelled with its share of the total. */
+function barChart(container, layers, key, total, colour) {
+  const rows = layers.filter((l) => l[key] > 0);
+  const svgNs = 'http://www.w3.org/2000/svg';
+  const rowHeight = 18;
+  const labelWidth = 130;
+  const width = 440;
+  const svg = document.createElementNS(svgNs, 'svg');
+  svg.setAttribute('class', 'chart');
+  svg.setAttribute('viewBox', `0 0 ${width} ${rows.length * rowHeight + 4}`);
+  svg.setAttribute('width', '100%');
+  svg.setAttribute('role', 'img');
+  const description = rows.map((l) => `${l.name} ${(100 * l[key] / total).toFixed(1)}%`).join(', ');
+  svg.setAttribute('aria-label', `${key} by layer: ${description}`);
+  const barSpace = width - labelWidth - 60;
+  rows.forEach((l, i) => {
+    const share = total > 0 ? l[key] / total : 0;
+    const y = i * rowHeight + 2;
+    const label = document.createElementNS(svgNs, 'text');
+    label.setAttribute('x', labelWidth - 6);
+    label.setAttribute('y', y + 12);
+    label.setAttribute('text-anchor', 'end');
+    label.textContent = l.name;
+    const bar = document.createElementNS(svgNs, 'rect');
+    bar.setAttribute('x', labelWidth);
+    bar.setAttribute('y', y + 2);
+    bar.setAttribute('height', rowHeight - 5);
+    bar.setAttribute('width', Math.max(1, share * barSpace));
+    bar.setAttribute('style', `fill: ${colour}`);
+    bar.dataset.layer = l.name;
+    bar.dataset.share = share.toFixed(6);
+    const title = document.createElementNS(svgNs, 'title');
+    title.textContent = `${l.name}: ${fmt(l[key])} ${key} (${(100 * share).toFixed(1)}%)`;
+    bar.appendChild(title);
+    const value = document.createElementNS(svgNs, 'text');
+    value.setAttribute('x', labelWidth + Math.max(1, share * barSpace) + 4);
+    value.setAttribute('y', y + 12);
+    value.textContent = `${(100 * share).toFixed(1)}%`;
+    svg.append(label, bar, value);
+  });
+  container.replaceChildren(svg);
+}
+
+async function loadMetrics() {
+  const stats = await api(modelPath('/stats'));
+  const s = stats.model_stats[0];
+  const items = [
+    ['Requests', fmt(s.inference_stats.success.count + s.inference_stats.fail.count)],
+    ['Failed', fmt(s.inference_stats.fail.count)],
+    ['Inferences', fmt(s.inference_count)],
+    ['Executions', fmt(s.execution_count)],
+    ['p50 latency', s.latency.window ? `${(s.latency.p50_us / 1000).toFixed(1)} ms` : '—'],
+    ['p99 latency', s.latency.window ? `${(s.latency.p99_us / 1000).toFixed(1)} ms` : '—'],
+  ];
+  const dl = $('#metrics');
+  dl.replaceChildren();
+  for (const [name, value] of items) {
+    const div = document.createElement('div');
+    const dt = document.createElement('dt');
+    dt.textContent = name;
+    const dd = document.createElement('dd');
+    dd.textContent = value;
+    dd.dataset.metric = name;
+    div.append(dt, dd);
+    dl.appendChild(div);
+  }
+  $('#metrics-version').textContent = s.version;
+}
+
+// ---------------------------------------------------------------- try it
+
+let padReady = false;
+
+function setUpTry(pre) {
+  const parts = [];
+  if (pre.color) parts.push(pre.color);
+  if (pre.resize) parts.push(`resize ${pre.resize.join('x')}`);
+  if (pre.center_crop) parts.push(`center crop ${pre.center_crop.join('x')}`);
+  if (pre.invert) parts.push('invert');
+  if (pre.scale) parts.push(`scale ${Number(pre.scale).toPrecision(4)}`);
+  if (pre.mean) parts.push(`mean ${pre.mean.join('/')}`);
+  if (pre.std) parts.push(`std ${pre.std.join('/')}`);
+  $('#preprocessing').textContent = parts.join(', ');
+  // a digit pad for one-channel models; photos go through the upload field
+  $('#draw-panel').hidden = state.model.input_shape[1] !== 1;
+  clearPad();
+  $('#top5 tbody').replaceChildren();
+  $('#prediction').textContent = '';
+  $('#feature-maps').replaceChildren();
+  $('#sent-figure').hidden = true;
+  showError($('#try-error'), null);
+  if (!padReady) {
+    initPad();
+    padReady = true;
+  }
+}
+
+/** The pad draws in the model's polarity: light strokes on dark unless the model inverts its images. */
+function padColours() {
+  const invert = state.config && state.config.preprocessing && state.config.preprocessing.invert;
+  return invert ? {background: '#fff', stroke: '#000'} : {background: '#000', stroke: '#fff'};
+}
+
+function clearPad() {
+  const pad = $('#pad');
+  const ctx = pad.getContext('2d');
+  ctx.fillStyle = padColours().background;
+  ctx.fillRect(0, 0, pad.width, pad.height);
+  pad.style.background = padColours().background;
+}
+
+function initPad() {
+  const pad = $('#pad');
+  const ctx = pad.getContext('2d');
+  let last = null;
+  const point = (e) => {
+    const r = pad.getBoundingClientRect();
+    return {x: (e.clientX - r.left) * pad.width / r.width, y: (e.clientY - r.top) * pad.height / r.height};
+  };
+  pad.addEventListener('pointerdown', (e) => {
+    pad.setPointerCapture(e.pointerId);
+    last = point(e);
+    ctx.fillStyle = padColours().stroke;
+    ctx.beginPath();
+    ctx.arc(last.x, last.y, 10, 0, 2 * Math.PI);
+    ctx.fill();
+  });
+  pad.addEventListener('pointermove', (e) => {
+    if (!last) return;
+    const p = point(e);
+    ctx.strokeStyle = padColours().stroke;
+    ctx.lineWidth = 20;
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.beginPath();
+    ctx.moveTo(last.x, last.y);
+    ctx.lineTo(p.x, p.y);
+    ctx.stroke();
+    last = p;
+  });
+  const end = () => {
+    last = null;
+  };
+  pad.addEventListener('pointerup', end);
+  pad.addEventListener('pointercancel', end);
+  $('#clear').addEventListener('click', clearPad);
+  $('#classify-drawing').addEventListener('click', async () => {
+    try {
+      const blob = await drawingBlob($('#center').checked);
+      await classify(blob);
+    } catch (e) {
+      showError($('#try-error'), e);
+    }
+  });
+  $('#upload').addEventListener('change', async (e) => {
+    const file = e.target.files[0];
+    if (file) {
+      await classify(file);
+    }
+  });
+}
+
+/**
+ * The drawing as a PNG. Centred like MNIST's digits: the stroke's bounding box scaled into 20/28 of the side,
+ * then its centre of mass moved to the middle.
+ */
+async function drawingBlob(center) {
+  const pad = $('#pad');
+  const {background, stroke} = padColours();
+  const darkInk = stroke === '#000';
+  const data = pad.getContext('2d').getImageData(0, 0, pad.width, pad.height).data;
+  const ink = (i) => (darkInk ? 255 - data[i] : data[i]);
+  let x0 = pad.width, y0 = pad.height, x1 = -1, y1 = -1;
+  for (let y = 0; y < pad.height; y++) {
+    for (let x = 0; x < pad.width; x++) {
+      if (ink(4 * (y * pad.width + x)) > 16) {
+        x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+      }
+    }
+  }
+  if (x1 < 0) {
+    throw new Error('the pad is empty: draw something first');
+  }
+  let out = pad;
+  if (center) {
+    const side = pad.width;
+    const w = x1 - x0 + 1, h = y1 - y0 + 1;
+    const k = (side * 20 / 28) / Math.max(w, h);
+    const scaled = document.createElement('canvas');
+    scaled.width = Math.max(1, Math.round(w * k));
+    scaled.height = Math.max(1, Math.round(h * k));
+    const sctx = scaled.getContext('2d');
+    sctx.imageSmoothingQuality = 'high';
+    sctx.drawImage(pad, x0, y0, w, h, 0, 0, scaled.width, scaled.height);
+    const sdata = sctx.getImageData(0, 0, scaled.width, scaled.height).data;
+    let mass = 0, mx = 0, my = 0;
+    for (let y = 0; y < scaled.height; y++) {
+      for (let x = 0; x < scaled.width; x++) {
+        const v = darkInk ? 255 - sdata[4 * (y * scaled.width + x)] : sdata[4 * (y * scaled.width + x)];
+        mass += v; mx += v * x; my += v * y;
+      }
+    }
+    const cx = mass > 0 ? mx / mass : scaled.width / 2;
+    const cy = mass > 0 ? my / mass : scaled.height / 2;
+    out = document.createElement('canvas');
+    out.width = side;
+    out.height = side;
+    const octx = out.getContext('2d');
+    octx.fillStyle = background;
+    octx.fillRect(0, 0, side, side);
+    octx.drawImage(scaled, Math.round(side / 2 - cx), Math.round(side / 2 - cy));
+  }
+  return new Promise((resolve) => out.toBlob(resolve, 'image/png'));
+}
+
+async function classify(blob) {
+  showError($('#try-error'), null);
+  const sent = $('#sent');
+  if (sent.src) URL.revokeObjectURL(sent.src);
+  sent.src = URL.createObjectURL(blob);
+  $('#sent-figure').hidden = false;
+  const type = blob.type || 'application/octet-stream';
+  status('Classifying…');
+  try {
+    const m = encodeURIComponent(state.model.name);
+    const v = encodeURIComponent(state.version);
+    const result = await api(`/predictions/${m}/${v}?top_k=5`, {method: 'POST', headers: {'Content-Type': type}, body: blob});
+    renderTop5(result.predictions);
+    await renderFeatureMaps(blob, type);
+    status('');
+  } catch (e) {
+    showError($('#try-error'), e);
+    status('');
+  }
+  loadMetrics().catch(() => {});
+}
+
+function renderTop5(predictions) {
+  const tbody = $('#top5 tbody');
+  tbody.replaceChildren();
+  for (const p of predictions) {
+    const tr = document.createElement('tr');
+    cell(tr, p.label);
+    cell(tr, (100 * p.probability).toFixed(2) + ' %', 'num');
+    const td = cell(tr, '', 'bar');
+    const bar = document.createElement('div');
+    bar.className = 'pbar';
+    bar.style.width = `${Math.max(0.5, 100 * p.probability)}%`;
+    bar.setAttribute('aria-hidden', 'true');
+    td.appendChild(bar);
+    tbody.appendChild(tr);
+  }
+  const best = predictions[0];
+  $('#prediction').textContent = best ? `Prediction: ${best.label}` : '';
+  $('#prediction').dataset.label = best ? best.label : '';
+}
+
+// ---------------------------------------------------------------- feature maps
+
+async function renderFeatureMaps(blob, type) {
+  const container = $('#feature-maps');
+  container.replaceChildren();
+  const convs = state.declaredLayers.filter((l) => CONV_TYPES.has(l.type));
+  if (convs.length === 0) {
+    container.textContent = 'This model has no convolution layers.';
+    return;
+  }
+  const input = await api(modelPath('/preprocess'), {method: 'POST', headers: {'Content-Type': type}, body: blob});
+  let budget = FEATURE_MAP_BUDGET;
+  const now = [];
+  for (const layer of convs) {
+    const section = document.createElement('section');
+    section.className = 'fmap-layer';
+    section.dataset.layer = layer.name;
+    const heading = document.createElement('h5');
+    const [, c, h, w] = layer.output_shape;
+    heading.textContent = `${layer.name} (${layer.type}) — ${c} maps of ${h}×${w}`;
+    section.appendChild(heading);
+    container.appendChild(section);
+    const values = c * h * w;
+    if (values <= budget) {
+      budget -= values;
+      now.push(layer);
+    } else {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'secondary';
+      button.textContent = `Load ${layer.name}'s ${fmt(values)} values`;
+      button.addEventListener('click', async () => {
+        button.disabled = true;
+        try {
+          await fetchMaps(input, [layer]);
+          button.remove();
+        } catch (e) {
+          showError($('#try-error'), e);
+          button.disabled = false;
+        }
+      });
+      section.appendChild(button);
+    }
+  }
+  if (now.length) {
+    await fetchMaps(input, now);
+  }
+}
+
+async function fetchMaps(input, layers) {
+  const request = {
+    inputs: input.inputs,
+    outputs: layers.map((l) => ({name: l.name, parameters: {binary_data: true}})),
+  };
+  const response = await fetch(modelPath('/infer'), {
+    method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(request),
+  });
+  const tensors = await readInferResponse(response);
+  for (const layer of layers) {
+    const t = tensors.get(layer.name);
+    const section = document.querySelector(`.fmap-layer[data-layer="${CSS.escape(layer.name)}"]`);
+    drawMaps(section, t.shape, t.data);
+  }
+}
+
+/** Reads a v2 infer response, JSON or binary (`Inference-Header-Content-Length`), into name -> {shape, data}. */
+async function readInferResponse(response) {
+  const buffer = await response.arrayBuffer();
+  const headerLength = response.headers.get('Inference-Header-Content-Length');
+  const jsonEnd = headerLength === null ? buffer.byteLength : Number(headerLength);
+  const header = JSON.parse(new TextDecoder().decode(buffer.slice(0, jsonEnd)));
+  if (!response.ok) {
+    throw new Error(header.error || `HTTP ${response.status}`);
+  }
+  const tensors = new Map();
+  let offset = jsonEnd;
+  for (const out of header.outputs) {
+    let data;
+    const size = out.parameters && out.parameters.binary_data_size;
+    if (size !== undefined) {
+      data = new Float32Array(buffer.slice(offset, offset + size));
+      offset += size;
+    } else {
+      data = Float32Array.from(out.data);
+    }
+    tensors.set(out.name, {shape: out.shape, data});
+  }
+  return tensors;
+}
+
+function drawMaps(section, shape, data) {
+  const [, c, h, w] = shape;
+  const grid = document.createElement('div');
+  grid.className = 'fmap-grid';
+  const shown = Math.min(c, MAX_CHANNELS);
+  for (let ch = 0; ch < shown; ch++) {
+    const base = ch * h * w;
+    let min = Infinity, max = -Infinity;
+    for (let i = 0; i < h * w; i++) {
+      const v = data[base + i];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    const canvas = document.createElement('canvas');
+    canvas.width = w;
+    canvas.height = h;
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', `${section.dataset.layer} channel ${ch}: values ${min.toPrecision(3)} to ${max.toPrecision(3)}`);
+    const ctx = canvas.getContext('2d');
+    const img = ctx.createImageData(w, h);
+    const range = max - min || 1;
+    for (let i = 0; i < h * w; i++) {
+      const g = Math.round(255 * (data[base + i] - min) / range);
+      img.data[4 * i] = g;
+      img.data[4 * i + 1] = g;
+      img.data[4 * i + 2] = g;
+      img.data[4 * i + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+    grid.appendChild(canvas);
+  }
+  section.appendChild(grid);
+  if (shown < c) {
+    const note = document.createElement('p');
+    note.className = 'hint';
+    note.textContent = `Showing ${shown} of ${c} channels.`;
+    section.appendChild(note);
+  }
+}
+
+// ---------------------------------------------------------------- routing
+
+async function route() {
+  const match = location.hash.match(/^#\/models\/(.+)$/);
+  try {
+    if (state.models.length === 0 || !match) {
+      await loadModels();
+    }
+    $('#models-view').hidden = !!match;
+    $('#model-view').hidden = !match;
+    if (match) {
+      await showModel(decodeURIComponent(match[1]));
+    }
+    document.body.dataset.ready = location.hash || '#/';
+  } catch (e) {
+    status('Error: ' + e.message);
+  }
+}
+
+$('#shape-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const shape = $('#input-shape').value.split(',').map((s) => Number(s.trim()));
+  await loadLayers(shape, Number($('#batch-size').value));
+});
+$('#metrics-refresh').addEventListener('click', () => loadMetrics().catch((e) => status(e.message)));
+window.addEventListener('hashchange', () => {
+  delete document.body.dataset.ready;
+  route();
+});
+route();

@@ -1,0 +1,77 @@
+package io.convserve.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The page in a real browser: {@code src/test/e2e/ui.e2e.mjs} drives Debian's Chromium with playwright-core
+ * against the service (through the validating proxy, so every API call the page makes is checked against the
+ * spec). Screenshots go to {@code target/e2e-screenshots}. A missing browser or Node is a failure, not a skip.
+ */
+class UiEndToEndTest extends ValidatedApiTest {
+
+    static final Path E2E = Path.of("src/test/e2e");
+    static final Path SCREENSHOTS = Path.of("target/e2e-screenshots");
+    static final Path DIGIT = Path.of("../shared/data/mnist/png/00004_label4.png");
+    static final Path PHOTO = Path.of("../shared/data/photos/coffee.png");
+
+    @Test
+    void rootLeadsToThePage() throws Exception {
+        HttpResponse<String> root = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(root.statusCode()).isEqualTo(302);
+        assertThat(root.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/ui/"));
+        HttpResponse<String> page = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/ui/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<canvas id=\"pad\"", "app.js");
+    }
+
+    @Test
+    void pageWorksInChromium() throws Exception {
+        assertThat(DIGIT).as("an MNIST digit from ../shared/data").exists();
+        installPlaywrightCore();
+        String label = DIGIT.getFileName().toString().replaceAll(".*label(\\d+)\\.png", "$1");
+        Process node = new ProcessBuilder("node", "ui.e2e.mjs", "http://localhost:" + proxy.port(),
+                SCREENSHOTS.toAbsolutePath().toString(), DIGIT.toAbsolutePath().toString(), label,
+                PHOTO.toAbsolutePath().toString())
+                .directory(E2E.toFile()).redirectErrorStream(true).start();
+        boolean done = node.waitFor(4, TimeUnit.MINUTES);
+        if (!done) {
+            node.destroyForcibly();
+        }
+        String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        System.out.println(output);
+        assertThat(done).as("the browser test finished within 4 minutes:\n" + output).isTrue();
+        assertThat(node.exitValue()).as("browser test output:\n" + output).isZero();
+        assertThat(output).doesNotContain("FAIL").contains("classified as 7", "feature maps");
+        assertThat(List.of("01-models.png", "02-lenet5-drawn-7.png", "03-lenet5-uploaded-digit.png", "04-alexnet.png",
+                "05-alexnet-photo.png"))
+                .allSatisfy(shot -> assertThat(SCREENSHOTS.resolve(shot)).isNotEmptyFile());
+    }
+
+    /** {@code npm ci} from the committed lock file, once per checkout (the npm registry is reachable). */
+    private static void installPlaywrightCore() throws IOException, InterruptedException {
+        if (Files.isDirectory(E2E.resolve("node_modules/playwright-core"))) {
+            return;
+        }
+        Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(E2E.toFile())
+                .redirectErrorStream(true).start();
+        boolean done = npm.waitFor(5, TimeUnit.MINUTES);
+        String output = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(done && npm.exitValue() == 0).as("npm ci in src/test/e2e:\n" + output).isTrue();
+    }
+}

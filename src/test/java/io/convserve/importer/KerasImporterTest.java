@@ -1,0 +1,93 @@
+package io.convserve.importer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.convserve.registry.LoadedModel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Keras files (Keras 3.15, .keras and legacy .h5) imported, loaded and run against Keras' own outputs. */
+class KerasImporterTest {
+
+    @TempDir
+    Path repository;
+
+    static Stream<Arguments> files() {
+        return Stream.of(Arguments.of("keras_lenet", "model.keras"), Arguments.of("keras_lenet", "model.h5"),
+                Arguments.of("keras_bn_gap", "model.keras"), Arguments.of("keras_bn_gap", "model.h5"),
+                Arguments.of("keras_separable", "model.keras"), Arguments.of("keras_odd_same", "model.keras"),
+                Arguments.of("keras_rescaling", "model.keras"));
+    }
+
+    @ParameterizedTest(name = "{0}/{1}")
+    @MethodSource("files")
+    void importedModelMatchesKerasOutputsAndSummary(String name, String file) throws Exception {
+        Path dir = Golden.root().resolve(name);
+        LoadedModel model = Golden.install(Golden.importFile(dir.resolve(file)), repository, name);
+
+        Golden.checkForward(model, dir);
+        // bn2 has center=False: Keras keeps no beta, our batch_norm always has one (zeros), 12 channels
+        Golden.checkSummary(model, dir, name.equals("keras_bn_gap") ? Map.of("bn2", 12L) : Map.of());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void lenetBecomesOurLayersWithHwcFlattenReordered() throws Exception {
+        ImportedModel m = Golden.importFile(Golden.root().resolve("keras_lenet/model.keras"));
+
+        List<Map<String, Object>> layers = (List<Map<String, Object>>) m.definition().get("layers");
+        assertThat(layers).extracting(l -> l.get("type")).containsExactly("conv2d", "max_pool2d", "conv2d",
+                "max_pool2d", "flatten", "dense", "dropout", "dense", "dense");
+        assertThat(layers.get(0)).containsEntry("padding", "same").containsEntry("activation", "relu");
+        assertThat((Map<String, Object>) m.definition().get("input")).containsEntry("shape", List.of(1, 28, 28))
+                .containsEntry("name", "image");
+        assertThat(m.weights().get("conv1.weight").shape()).containsExactly(6, 1, 5, 5);
+        assertThat(m.weights().get("fc1.weight").shape()).containsExactly(120, 400);
+        assertThat(m.notes()).anyMatch(n -> n.contains("'fc1'") && n.contains("(C, H, W)"));
+        assertThat(m.definition()).doesNotContainKey("preprocessing");
+    }
+
+    @Test
+    void separableConvolutionBecomesDepthwiseThenPointwise() throws Exception {
+        ImportedModel m = Golden.importFile(Golden.root().resolve("keras_separable/model.keras"));
+
+        assertThat(m.weights().get("sep_depthwise.weight").shape()).containsExactly(8, 1, 3, 3);
+        assertThat(m.weights().get("sep.weight").shape()).containsExactly(6, 8, 1, 1);
+        assertThat(m.weights().get("dw.weight").shape()).containsExactly(8, 1, 3, 3);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void leadingRescalingIsFoldedIntoTheFirstConvolution() throws Exception {
+        ImportedModel m = Golden.importFile(Golden.root().resolve("keras_rescaling/model.keras"));
+
+        List<Map<String, Object>> layers = (List<Map<String, Object>>) m.definition().get("layers");
+        assertThat(layers).extracting(l -> l.get("name")).containsExactly("conv", "gmp", "fc");
+        assertThat(m.notes()).anyMatch(n -> n.contains("'rescale'") && n.contains("folded into the weights of 'conv'"));
+        assertThat(m.definition().get("preprocessing")).isEqualTo(Map.of("color", "rgb", "resize", List.of(9, 8)));
+    }
+
+    @Test
+    void recurrentLayerIsRejectedNamingIt() {
+        assertThatThrownBy(() -> Golden.importFile(Golden.root().resolve("unsupported/lstm.keras")))
+                .isInstanceOf(ImportException.class)
+                .hasMessageContaining("Keras layer 'lstm' (LSTM): cannot be imported")
+                .hasMessageContaining("Importable Keras layers: [InputLayer, Conv2D");
+    }
+
+    @Test
+    void branchingGraphIsRejectedNamingTheMerge() {
+        assertThatThrownBy(() -> Golden.importFile(Golden.root().resolve("unsupported/branching.keras")))
+                .isInstanceOf(ImportException.class)
+                .hasMessageContaining("Keras layer 'residual' (Add) takes 2 inputs")
+                .hasMessageContaining("only a chain of layers");
+    }
+}

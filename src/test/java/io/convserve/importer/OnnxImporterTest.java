@@ -1,0 +1,81 @@
+package io.convserve.importer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.convserve.registry.LoadedModel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * ONNX files (PyTorch 2.13 exports and hand-written graphs) imported, loaded and run against PyTorch's outputs
+ * (which onnxruntime reproduced when the files were made) or onnxruntime's.
+ */
+class OnnxImporterTest {
+
+    @TempDir
+    Path repository;
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"onnx_lenet", "onnx_mini_alexnet", "onnx_bn_gap", "onnx_separable", "onnx_pools",
+            "onnx_gemm_matmul", "onnx_flatten_reshape"})
+    void importedModelMatchesTheFrameworkAndTorchinfo(String name) throws Exception {
+        Path dir = Golden.root().resolve(name);
+        LoadedModel model = Golden.install(Golden.importFile(dir.resolve("model.onnx")), repository, name);
+
+        Golden.checkForward(model, dir);
+        Golden.checkSummary(model, dir, Map.of());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void torchViewExportIsFoldedIntoOneFlatten() throws Exception {
+        ImportedModel m = Golden.importFile(Golden.root().resolve("onnx_lenet/model.onnx"));
+
+        List<Map<String, Object>> layers = (List<Map<String, Object>>) m.definition().get("layers");
+        assertThat(layers).extracting(l -> l.get("type")).containsExactly("conv2d", "relu", "max_pool2d", "conv2d",
+                "relu", "max_pool2d", "flatten", "dense", "relu", "dense", "relu", "dense", "softmax");
+        assertThat(layers).extracting(l -> l.get("name")).startsWith("conv1", "relu1", "pool1");
+        assertThat(m.weights().get("fc1.weight").shape()).containsExactly(120, 400);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void gemmTransBAlphaBetaAndMatMulAddBecomeDenseLayers() throws Exception {
+        ImportedModel m = Golden.importFile(Golden.root().resolve("onnx_gemm_matmul/model.onnx"));
+
+        List<Map<String, Object>> layers = (List<Map<String, Object>>) m.definition().get("layers");
+        assertThat(layers).extracting(l -> l.get("type")).containsExactly("dense", "relu", "dropout", "dense", "dense",
+                "softmax");
+        assertThat(layers.get(4)).containsEntry("name", "fc_matmul").containsEntry("bias", true);
+        assertThat(m.weights().get("gemm_transb.weight").shape()).containsExactly(8, 6);
+        assertThat(m.weights().get("gemm_plain.weight").shape()).containsExactly(7, 8);
+    }
+
+    @Test
+    void countIncludePadBecomesExplicitZeroPadding() throws Exception {
+        ImportedModel m = Golden.importFile(Golden.root().resolve("onnx_pools/model.onnx"));
+
+        assertThat(m.definition().get("layers").toString()).contains("type=zero_pad2d, name=avg_incl_pad");
+    }
+
+    @Test
+    void unsupportedOperatorIsRejectedNamingTheNode() {
+        assertThatThrownBy(() -> Golden.importFile(Golden.root().resolve("unsupported/resize.onnx")))
+                .isInstanceOf(ImportException.class)
+                .hasMessageStartingWith("ONNX node 'upsample' (Resize): operator not supported. Importable operators: "
+                        + "[Conv, MaxPool");
+    }
+
+    @Test
+    void notAnOnnxFileIsRejected() {
+        assertThatThrownBy(() -> ModelImporter.read(new byte[] {1, 2, 3, 4, 5}, "x.onnx"))
+                .isInstanceOf(ImportException.class)
+                .hasMessageContaining("x.onnx is not an ONNX model");
+    }
+}

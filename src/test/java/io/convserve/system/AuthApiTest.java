@@ -1,0 +1,170 @@
+package io.convserve.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.mock.web.MockFilterChain;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Who may change the models: with a repository configured, load and unload need a management key (401 without,
+ * 403 with a wrong one); with inference keys configured, inference and introspection need a key too; health, metrics,
+ * the OpenAPI document and the page stay open. Error bodies are the usual JSON.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
+class AuthApiTest {
+
+    static Path repository;
+
+    @DynamicPropertySource
+    static void configure(DynamicPropertyRegistry properties) throws Exception {
+        repository = Files.createTempDirectory("convserve-auth-");
+        Path lenet = Path.of("src/main/resources/models/lenet5");
+        try (Stream<Path> files = Files.walk(lenet)) {
+            for (Path f : files.toList()) {
+                Path target = repository.resolve("lenet5").resolve(lenet.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target);
+                }
+            }
+        }
+        properties.add("inference.repository", repository::toString);
+        properties.add("inference.auth.management-keys", () -> "manage-s3cret");
+        properties.add("inference.auth.inference-keys", () -> "read-k3y");
+    }
+
+    @LocalServerPort
+    int port;
+
+    final HttpClient client = HttpClient.newHttpClient();
+    static final JsonMapper JSON = JsonMapper.builder().build();
+
+    HttpResponse<String> send(String method, String path, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .method(method, method.equals("POST") ? HttpRequest.BodyPublishers.ofString("")
+                        : HttpRequest.BodyPublishers.noBody());
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String error(HttpResponse<String> r) {
+        JsonNode json = JSON.readTree(r.body());
+        assertThat(json.get("status").asInt()).isEqualTo(r.statusCode());
+        return json.get("error").asString();
+    }
+
+    @Test
+    void managementNeedsTheManagementKey() throws Exception {
+        HttpResponse<String> none = send("POST", "/v2/repository/models/lenet5/load");
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(none.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+        assertThat(error(none)).contains("needs a management key", "Authorization: Bearer");
+
+        HttpResponse<String> wrong = send("POST", "/v2/repository/models/lenet5/unload", "Authorization", "Bearer nope");
+        assertThat(wrong.statusCode()).isEqualTo(403);
+        assertThat(error(wrong)).contains("not a management key");
+        HttpResponse<String> readerKey = send("POST", "/v2/repository/models/lenet5/load", "X-API-Key", "read-k3y");
+        assertThat(readerKey.statusCode()).isEqualTo(403);
+
+        assertThat(send("POST", "/v2/repository/models/lenet5/load", "Authorization", "Bearer manage-s3cret")
+                .statusCode()).isEqualTo(200);
+        assertThat(send("POST", "/v2/repository/models/lenet5/load", "X-API-Key", "manage-s3cret").statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void inferenceKeysProtectInferenceAndIntrospectionOnly() throws Exception {
+        for (String path : List.of("/v2/models", "/v2/models/lenet5", "/v2/models/lenet5/layers")) {
+            HttpResponse<String> none = send("GET", path);
+            assertThat(none.statusCode()).as(path).isEqualTo(401);
+            assertThat(error(none)).contains("needs an API key");
+            assertThat(send("GET", path, "X-API-Key", "read-k3y").statusCode()).as(path).isEqualTo(200);
+            assertThat(send("GET", path, "Authorization", "Bearer manage-s3cret").statusCode()).as(path).isEqualTo(200);
+            assertThat(send("GET", path, "Authorization", "bearer wrong").statusCode()).as(path).isEqualTo(403);
+        }
+        for (String path : List.of("/v2/health/ready", "/v2/health/live", "/readyz", "/livez", "/actuator/health",
+                "/actuator/prometheus", "/v3/api-docs", "/ui/")) {
+            assertThat(send("GET", path).statusCode()).as(path).isEqualTo(200);
+        }
+    }
+
+    /**
+     * A broken model's load error and index reason name the file, never the repository's absolute path. Runs last:
+     * the broken folder makes the service unready.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+    void errorsDoNotRevealInternalPaths() throws Exception {
+        Path broken = repository.resolve("broken");
+        Files.createDirectories(broken.resolve("1"));
+        Files.writeString(broken.resolve("model.json"), Files.readString(repository.resolve("lenet5/model.json"))
+                .replace("\"name\": \"lenet5\"", "\"name\": \"broken\""));
+        Files.write(broken.resolve("1/weights.npz"), new byte[] {1, 2, 3});
+
+        HttpResponse<String> load = send("POST", "/v2/repository/models/broken/load", "X-API-Key", "manage-s3cret");
+        HttpResponse<String> index = send("POST", "/v2/repository/index", "X-API-Key", "read-k3y");
+
+        assertThat(load.statusCode()).isBetween(400, 499);
+        assertThat(error(load)).contains("weights.npz");
+        for (String body : List.of(load.body(), index.body())) {
+            assertThat(body).doesNotContain(repository.toString(), System.getProperty("java.io.tmpdir") + "/",
+                    "Exception:", "\tat ");
+        }
+        assertThat(index.body()).contains("broken", "UNAVAILABLE");
+    }
+
+    @Test
+    void actuatorExposesOnlyHealthInfoAndPrometheus() throws Exception {
+        for (String path : List.of("/actuator/env", "/actuator/beans", "/actuator/configprops", "/actuator/heapdump",
+                "/actuator/threaddump", "/actuator/loggers", "/actuator/mappings")) {
+            HttpResponse<String> r = send("GET", path);
+            assertThat(r.statusCode()).as(path).isEqualTo(404);
+            assertThat(r.body()).doesNotContain("manage-s3cret", "read-k3y");
+        }
+    }
+
+    /** With a repository and no management key configured, management is refused outright, never open. */
+    @Test
+    void withoutAManagementKeyManagementIsDisabled() throws Exception {
+        AuthFilter filter = new AuthFilter(new AuthProperties(List.of(), null, List.of()),
+                InferenceProperties.defaults().withRepository(repository.toString()));
+        MockHttpServletRequest request = new MockHttpServletRequest("POST", "/v2/repository/models/lenet5/load");
+        request.addHeader("Authorization", "Bearer anything");
+        MockHttpServletResponse response = new MockHttpServletResponse();
+        MockFilterChain chain = new MockFilterChain();
+
+        filter.doFilter(request, response, chain);
+
+        assertThat(response.getStatus()).isEqualTo(403);
+        assertThat(response.getContentAsString()).contains("model management is disabled",
+                "inference.auth.management-keys");
+        assertThat(chain.getRequest()).isNull();
+
+        AuthFilter bundled = new AuthFilter(new AuthProperties(List.of(), null, List.of()),
+                InferenceProperties.defaults());
+        MockFilterChain passed = new MockFilterChain();
+        bundled.doFilter(new MockHttpServletRequest("POST", "/v2/repository/models/lenet5/load"),
+                new MockHttpServletResponse(), passed);
+        assertThat(passed.getRequest()).as("bundled models (local profile): management open").isNotNull();
+    }
+}

@@ -1,0 +1,385 @@
+"""Golden files for the Keras and ONNX importers (KerasImporterTest, OnnxImporterTest).
+
+Run from this folder:  python3 generate.py
+Each case folder holds the framework's own file (model.keras / model.h5 / model.onnx), io.npz with `input`
+[N,C,H,W] (or [N,F]) and the framework's `output` (NHWC outputs transposed to NCHW), summary.json with the
+framework's per-layer output shapes (batch 1, channel-first) and parameter counts (Keras' count_params(), or a
+torchinfo-like table computed with forward hooks), and source.txt. ONNX cases are also run with onnxruntime and
+must agree with PyTorch. Everything is seeded. The Maven build never runs Python; it only reads these files.
+"""
+import json
+import os
+import shutil
+import warnings
+import zlib
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+warnings.filterwarnings("ignore")
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+import torch.nn as nn
+from onnx import helper, TensorProto, numpy_helper
+
+torch.manual_seed(0)
+torch.set_num_threads(2)
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def case_dir(name):
+    d = os.path.join(HERE, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    return d
+
+
+def write_io(d, x, y, summary, source):
+    np.savez(os.path.join(d, "io.npz"), input=np.ascontiguousarray(x, dtype=np.float32),
+             output=np.ascontiguousarray(y, dtype=np.float32))
+    with open(os.path.join(d, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    with open(os.path.join(d, "source.txt"), "w") as f:
+        f.write(source + "\n")
+    print(f"{os.path.basename(d):28s} in={list(x.shape)} out={list(y.shape)} params={summary['total_params']}")
+
+
+# ---------------------------------------------------------------- Keras (channels_last)
+import keras  # noqa: E402
+from keras import layers as kl  # noqa: E402
+
+keras.utils.set_random_seed(1)
+
+
+def chw(shape):
+    """A Keras output shape without the batch, channel-first."""
+    s = [int(v) for v in shape[1:]]
+    return [s[2], s[0], s[1]] if len(s) == 3 else s
+
+
+def keras_case(name, model, formats=("keras",), inputs=None):
+    d = case_dir(name)
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    for layer in model.layers:
+        if isinstance(layer, kl.BatchNormalization):  # trained-looking statistics, not the identity
+            ws = layer.get_weights()
+            c = ws[0].shape
+            new = []
+            if layer.scale:
+                new.append(rng.random(c) + 0.5)
+            if layer.center:
+                new.append(rng.standard_normal(c) * 0.2)
+            new += [rng.standard_normal(c) * 0.3, rng.random(c) + 0.5]
+            layer.set_weights(new)
+    h, w, c = [int(v) for v in model.inputs[0].shape[1:]]
+    x = (inputs or (lambda r, s: r.standard_normal(s).astype(np.float32)))(rng, (2, c, h, w))
+    y = model(np.transpose(x, (0, 2, 3, 1)), training=False).numpy()
+    if y.ndim == 4:
+        y = np.transpose(y, (0, 3, 1, 2))
+    for fmt in formats:
+        model.save(os.path.join(d, "model." + fmt))
+    summary = {"framework": "keras " + keras.__version__, "total_params": int(model.count_params()),
+               "layers": [{"name": l.name, "class": type(l).__name__, "output_shape": chw(l.output.shape),
+                           "params": int(l.count_params())} for l in model.layers]}
+    write_io(d, x, y, summary, "keras " + keras.__version__ + " (tensorflow backend) " + type(model).__name__
+             + ", saved as " + ", ".join(formats) + "; output NHWC->NCHW where 4-D")
+
+
+keras_case("keras_lenet", keras.Sequential([
+    keras.Input((28, 28, 1), name="image"),
+    kl.Conv2D(6, 5, padding="same", activation="relu", name="conv1"),
+    kl.MaxPooling2D(2, name="pool1"),
+    kl.Conv2D(16, 5, activation="relu", name="conv2"),
+    kl.MaxPooling2D(2, name="pool2"),
+    kl.Flatten(name="flatten"),
+    kl.Dense(120, activation="relu", name="fc1"),
+    kl.Dropout(0.5, name="drop"),
+    kl.Dense(84, activation="relu", name="fc2"),
+    kl.Dense(10, activation="softmax", name="fc3"),
+], name="lenet"), formats=("keras", "h5"))
+
+inp = keras.Input((15, 13, 3), name="image")
+t = kl.Conv2D(8, 3, use_bias=False, name="conv1")(inp)
+t = kl.BatchNormalization(name="bn1")(t)
+t = kl.Activation("relu", name="relu1")(t)
+t = kl.Conv2D(12, 3, strides=2, padding="same", name="conv2")(t)
+t = kl.BatchNormalization(epsilon=0.01, center=False, name="bn2")(t)
+t = kl.ReLU(name="relu2")(t)
+t = kl.GlobalAveragePooling2D(name="gap")(t)
+t = kl.Dense(5, name="fc")(t)
+out = kl.Softmax(name="softmax")(t)
+keras_case("keras_bn_gap", keras.Model(inp, out, name="bn_gap"), formats=("keras", "h5"))
+
+keras_case("keras_separable", keras.Sequential([
+    keras.Input((12, 10, 4)),
+    kl.DepthwiseConv2D(3, strides=2, depth_multiplier=2, padding="same", name="dw"),
+    kl.BatchNormalization(name="bn"),
+    kl.ReLU(name="relu"),
+    kl.SeparableConv2D(6, 3, padding="same", activation="relu", name="sep"),
+    kl.Conv2D(4, 1, name="pw"),
+    kl.Flatten(name="flatten"),
+    kl.Dense(3, name="fc"),
+], name="separable"))
+
+keras_case("keras_odd_same", keras.Sequential([
+    keras.Input((13, 11, 3)),
+    kl.ZeroPadding2D(((1, 2), (0, 1)), name="pad"),
+    kl.Conv2D(6, (4, 3), strides=2, padding="same", activation="tanh", name="conv_s2"),
+    kl.Conv2D(4, 3, dilation_rate=2, padding="same", groups=2, activation="sigmoid", name="conv_dil_groups"),
+    kl.AveragePooling2D(3, strides=2, padding="same", name="avg"),
+    kl.MaxPooling2D(2, strides=1, padding="same", name="max"),
+    kl.LeakyReLU(0.2, name="leaky"),
+    kl.Flatten(name="flatten"),
+    kl.Dense(7, name="fc"),
+    kl.Activation("softmax", name="probs"),
+], name="odd_same"))
+
+keras_case("keras_rescaling", keras.Sequential([
+    keras.Input((9, 8, 3)),
+    kl.Rescaling(1 / 255.0, offset=-0.5, name="rescale"),
+    kl.Conv2D(4, 3, activation="relu", name="conv"),
+    kl.GlobalMaxPooling2D(name="gmp"),
+    kl.Dense(3, name="fc"),
+], name="rescaling"), inputs=lambda rng, shape: rng.integers(0, 256, shape).astype(np.float32))
+
+# Negative cases: a recurrent layer, and a graph with a branch.
+neg = case_dir("unsupported")
+keras.Sequential([keras.Input((5, 4)), kl.LSTM(3, name="lstm")], name="recurrent").save(
+    os.path.join(neg, "lstm.keras"))
+inp = keras.Input((6, 6, 2))
+a = kl.Conv2D(2, 3, padding="same", name="left")(inp)
+keras.Model(inp, kl.Add(name="residual")([inp, a]), name="branching").save(os.path.join(neg, "branching.keras"))
+
+
+# ---------------------------------------------------------------- PyTorch -> ONNX (legacy TorchScript exporter)
+
+def torch_summary(model, x):
+    """torchinfo-like rows: every leaf module, its output shape for batch 1 and its parameter count."""
+    rows = []
+    hooks = []
+    for name, m in model.named_modules():
+        if len(list(m.children())) == 0:
+            def hook(mod, i, o, name=name):
+                rows.append({"name": name, "class": type(mod).__name__, "output_shape": list(o.shape[1:]),
+                             "params": sum(p.numel() for p in mod.parameters())})
+            hooks.append(m.register_forward_hook(hook))
+    with torch.no_grad():
+        model(x[:1])
+    for h in hooks:
+        h.remove()
+    # like torchinfo: parameters only; BatchNorm's running statistics are buffers (our non-trainable parameters)
+    return {"framework": "torch " + torch.__version__, "params_counted": "trainable",
+            "total_params": sum(p.numel() for p in model.parameters()), "layers": rows}
+
+
+def randomize_bn(m, seed):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for mod in m.modules():
+            if isinstance(mod, nn.BatchNorm2d):
+                c = mod.num_features
+                mod.weight.copy_(torch.rand(c, generator=g) + 0.5)
+                mod.bias.copy_(torch.randn(c, generator=g) * 0.2)
+                mod.running_mean.copy_(torch.randn(c, generator=g) * 0.3)
+                mod.running_var.copy_(torch.rand(c, generator=g) + 0.5)
+
+
+def check_ort(path, x, y):
+    got = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+    err = float(np.abs(got - y).max())
+    assert err < 1e-5, f"{path}: onnxruntime differs from the reference by {err}"
+    return err
+
+
+def onnx_case(name, model, input_shape, opset=13, fold=True):
+    d = case_dir(name)
+    model.eval()
+    randomize_bn(model, zlib.crc32(name.encode()))
+    x = torch.randn(2, *input_shape, generator=torch.Generator().manual_seed(zlib.crc32(name.encode())))
+    with torch.no_grad():
+        y = model(x).numpy()
+    path = os.path.join(d, "model.onnx")
+    # fold=False keeps BatchNormalization nodes (constant folding would fuse them into the convolutions)
+    torch.onnx.export(model, x, path, dynamo=False, opset_version=opset, do_constant_folding=fold, input_names=["input"],
+                      output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+    err = check_ort(path, x.numpy(), y)
+    ops = sorted({n.op_type for n in onnx.load(path).graph.node})
+    write_io(d, x.numpy(), y, torch_summary(model, x),
+             f"torch {torch.__version__} -> torch.onnx.export(dynamo=False, opset {opset}, do_constant_folding={fold}); "
+             f"ops {ops}; "
+             f"onnxruntime {ort.__version__} agrees within {err:.1e}")
+
+
+class LeNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5, padding=2)
+        self.relu1 = nn.ReLU()
+        self.pool1 = nn.MaxPool2d(2)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.relu2 = nn.ReLU()
+        self.pool2 = nn.MaxPool2d(2)
+        self.fc1 = nn.Linear(400, 120)
+        self.relu3 = nn.ReLU()
+        self.fc2 = nn.Linear(120, 84)
+        self.relu4 = nn.ReLU()
+        self.fc3 = nn.Linear(84, 10)
+        self.softmax = nn.Softmax(dim=1)
+
+    def forward(self, x):
+        x = self.pool1(self.relu1(self.conv1(x)))
+        x = self.pool2(self.relu2(self.conv2(x)))
+        x = x.view(x.size(0), -1)  # exported as Shape/Gather/Unsqueeze/Concat/Reshape
+        return self.softmax(self.fc3(self.relu4(self.fc2(self.relu3(self.fc1(x))))))
+
+
+onnx_case("onnx_lenet", LeNet(), (1, 28, 28))
+
+
+class _Lrn(torch.autograd.Function):
+    """nn.LocalResponseNorm's arithmetic, exported as ONNX's LRN op (the exporter would otherwise trace its
+    decomposition into Pad/AveragePool/Pow/Div)."""
+
+    @staticmethod
+    def forward(ctx, x, size, alpha, beta, k):
+        return nn.functional.local_response_norm(x, size, alpha, beta, k)
+
+    @staticmethod
+    def symbolic(g, x, size, alpha, beta, k):
+        return g.op("LRN", x, size_i=size, alpha_f=alpha, beta_f=beta, bias_f=k)
+
+
+class LRN(nn.LocalResponseNorm):
+    def forward(self, x):
+        return _Lrn.apply(x, self.size, self.alpha, self.beta, self.k)
+
+
+class MiniAlexNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 8, 5, stride=2, padding=2), nn.ReLU(), LRN(5, alpha=1e-4, beta=0.75, k=2.0),
+            nn.MaxPool2d(3, 2, ceil_mode=True),
+            nn.Conv2d(8, 12, 3, padding=1, groups=2), nn.ReLU(), LRN(3, alpha=0.01, beta=0.6, k=1.0),
+            nn.MaxPool2d(3, 2),
+            nn.Conv2d(12, 12, 3, padding=1, groups=3), nn.ReLU(), nn.MaxPool2d(2, 2))
+        self.classifier = nn.Sequential(nn.Dropout(0.5), nn.Linear(12 * 2 * 2, 16), nn.ReLU(), nn.Dropout(0.5),
+                                        nn.Linear(16, 10))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.features(x), 1))
+
+
+onnx_case("onnx_mini_alexnet", MiniAlexNet(), (3, 35, 35))
+
+
+class BnGap(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.relu1 = nn.ReLU()
+        self.conv2 = nn.Conv2d(8, 16, 3, stride=2, padding=1)
+        self.bn2 = nn.BatchNorm2d(16, eps=1e-3)
+        self.act2 = nn.Sigmoid()
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(16, 4)
+        self.tanh = nn.Tanh()
+
+    def forward(self, x):
+        x = self.act2(self.bn2(self.conv2(self.relu1(self.bn1(self.conv1(x))))))
+        return self.tanh(self.fc(self.flatten(self.gap(x))))
+
+
+onnx_case("onnx_bn_gap", BnGap(), (3, 17, 15), fold=False)
+
+
+class Separable(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.dw = nn.Conv2d(4, 8, 3, stride=2, padding=1, groups=4)
+        self.bn = nn.BatchNorm2d(8)
+        self.relu = nn.ReLU()
+        self.pw = nn.Conv2d(8, 6, 1)
+        self.relu2 = nn.ReLU()
+        self.pool = nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)
+        self.fc = nn.Linear(6 * 4 * 4, 5)
+
+    def forward(self, x):
+        x = self.pool(self.relu2(self.pw(self.relu(self.bn(self.dw(x))))))
+        return self.fc(torch.flatten(x, 1))
+
+
+onnx_case("onnx_separable", Separable(), (4, 13, 11), fold=False)
+
+
+class Pools(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 3, 3, dilation=2, padding=(1, 2))
+        self.avg_incl = nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=True)
+        self.avg_ceil = nn.AvgPool2d(2, stride=2, ceil_mode=True)
+        self.max_ceil = nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)
+        self.fc = nn.Linear(3 * 3 * 3, 4)
+
+    def forward(self, x):
+        x = self.max_ceil(self.avg_ceil(self.avg_incl(self.conv(x))))
+        return self.fc(x.reshape(-1, 27))
+
+
+onnx_case("onnx_pools", Pools(), (2, 19, 17))
+
+
+def graph_case(name, nodes, inits, in_shape, out_shape, opset, x):
+    """An ONNX graph written with onnx.helper (what no PyTorch export makes); onnxruntime is the reference."""
+    d = case_dir(name)
+    g = helper.make_graph(nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N"] + in_shape)],
+                          [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N"] + out_shape)],
+                          [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="generate.py")
+    m.ir_version = 7
+    onnx.checker.check_model(m)
+    path = os.path.join(d, "model.onnx")
+    onnx.save(m, path)
+    y = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+    params = sum(v.size for k, v in inits.items() if v.dtype == np.float32)
+    write_io(d, x, y, {"framework": "onnxruntime " + ort.__version__, "total_params": int(params), "layers": []},
+             f"onnx {onnx.__version__} graph (opset {opset}) written by generate.py; output by onnxruntime "
+             f"{ort.__version__}")
+
+
+rng = np.random.default_rng(7)
+f32 = lambda *s: rng.standard_normal(s).astype(np.float32)  # noqa: E731
+graph_case("onnx_gemm_matmul", [
+    helper.make_node("Gemm", ["input", "g.weight", "g.bias"], ["g"], name="gemm_transb", transB=1, alpha=0.5,
+                     beta=2.0),
+    helper.make_node("Relu", ["g"], ["r"], name="relu"),
+    helper.make_node("Dropout", ["r"], ["dr"], name="dropout", ratio=0.3),
+    helper.make_node("Gemm", ["dr", "h.weight"], ["h"], name="gemm_plain"),
+    helper.make_node("Identity", ["h"], ["hi"], name="identity"),
+    helper.make_node("MatMul", ["hi", "m.weight"], ["mm"], name="fc_matmul"),
+    helper.make_node("Add", ["mm", "m.bias"], ["ma"], name="fc_add"),
+    helper.make_node("Softmax", ["ma"], ["output"], name="softmax"),
+], {"g.weight": f32(8, 6), "g.bias": f32(8), "h.weight": f32(8, 7), "m.weight": f32(7, 4), "m.bias": f32(4)},
+    [6], [4], 11, f32(3, 6))
+
+graph_case("onnx_flatten_reshape", [
+    helper.make_node("Conv", ["input", "c.weight", "c.bias"], ["c"], name="conv_same_upper", kernel_shape=[3, 3],
+                     strides=[2, 2], auto_pad="SAME_UPPER"),
+    helper.make_node("Sigmoid", ["c"], ["s"], name="sigmoid"),
+    helper.make_node("Reshape", ["s", "shape"], ["rs"], name="reshape"),
+    helper.make_node("Flatten", ["rs"], ["f"], name="flatten", axis=1),
+    helper.make_node("Gemm", ["f", "d.weight", "d.bias"], ["output"], name="dense", transB=1),
+], {"c.weight": f32(3, 2, 3, 3), "c.bias": f32(3), "shape": np.array([0, 3, 3, 3], dtype=np.int64),
+    "d.weight": f32(5, 27), "d.bias": f32(5)}, [2, 5, 6], [5], 13, f32(2, 2, 5, 6))
+
+neg_graph = helper.make_graph(
+    [helper.make_node("Resize", ["input", "", "scales"], ["output"], name="upsample", mode="nearest")],
+    "resize", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 1, 4, 4])],
+    [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 1, 8, 8])],
+    [numpy_helper.from_array(np.array([1, 1, 2, 2], dtype=np.float32), "scales")])
+onnx.save(helper.make_model(neg_graph, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(neg, "resize.onnx"))
+print("done")

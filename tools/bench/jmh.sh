@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Forward-pass benchmark, our engine vs ONNX Runtime on the same networks and weights (docs/benchmarks.md).
+# Usage: tools/bench/jmh.sh [JMH options, e.g. -f 1 -wi 3 -i 5 -p model=alexnet -p batch=8]
+# Prints JMH's results and then the markdown table. PEAK_GFLOPS (default: measured by fma_peak) sets the
+# reference for "% of FMA peak".
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+mvn -B -q -Pbench compile dependency:build-classpath -Dmdep.outputFile=target/bench/classpath.txt \
+    -Dmdep.includeScope=runtime -Dcodegen.skip=true
+if [ -z "${PEAK_GFLOPS:-}" ]; then
+  gcc -O3 -march=native -fopenmp -o target/bench/fma_peak tools/bench/fma_peak.c
+  PEAK_GFLOPS=$(OMP_NUM_THREADS=$(nproc) target/bench/fma_peak | awk '/GFLOP/ {print $NF}')
+  echo "measured FMA peak: ${PEAK_GFLOPS} GFLOP/s on $(nproc) threads"
+fi
+exec java -Dpeak.gflops="$PEAK_GFLOPS" -cp "target/bench/classes:$(cat target/bench/classpath.txt)" \
+    io.convserve.bench.BenchReport "$@"
