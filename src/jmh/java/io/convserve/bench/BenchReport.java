@@ -23,6 +23,8 @@ public final class BenchReport {
 
     public static void main(String[] args) throws Exception {
         Options cli = new CommandLineOptions(args);
+        // ONNX exports and reference outputs, made here so that the ONNX Runtime forks never load ND4J
+        ForwardBenchmark.export(java.util.List.of("lenet5", "alexnet"), java.util.List.of(1, 8, 32));
         Options options = new OptionsBuilder().parent(cli).include(ForwardBenchmark.class.getSimpleName()).build();
         Collection<RunResult> results = new Runner(options).run();
         double peak = Double.parseDouble(System.getProperty("peak.gflops", "0"));

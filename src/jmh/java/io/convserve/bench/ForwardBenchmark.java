@@ -9,6 +9,7 @@ import io.convserve.registry.LoadedModel;
 import io.convserve.registry.ModelLoader;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -57,16 +58,57 @@ public class ForwardBenchmark {
         return new ModelLoader().load(dir, "1");
     }
 
-    @Setup(Level.Trial)
-    public void setUp() throws OrtException {
-        network = load(model).network();
-        long[] shape = network.inputShape().withBatch(batch);
-        float[] values = new float[(int) (network.inputShape().elements() * batch)];
+    /** Where {@link BenchReport} left the ONNX exports and our engine's outputs for the ONNX Runtime forks. */
+    static Path exports() {
+        return Path.of(System.getProperty("convserve.bench.exports", "target/bench/onnx"));
+    }
+
+    static float[] input(int elements) {
+        float[] values = new float[elements];
         Random random = new Random(42);
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) random.nextGaussian();
         }
-        input = Nd4j.create(values, shape, 'c');
+        return values;
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        if (engine.equals("onnxruntime")) {
+            // this fork never initialises ND4J: its natives and ONNX Runtime's crash together in one process (SIGSEGV)
+            Path dir = exports();
+            long[] shape = java.util.Arrays.stream(java.nio.file.Files.readString(dir.resolve(model + ".shape")).strip()
+                    .split(",")).mapToLong(Long::parseLong).toArray();
+            shape[0] = batch;
+            int perExample = 1;
+            for (int i = 1; i < shape.length; i++) {
+                perExample *= (int) shape[i];
+            }
+            float[] values = input(perExample * batch);
+            env = OrtEnvironment.getEnvironment();
+            OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+            options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            session = env.createSession(dir.resolve(model + ".onnx").toString(), options);
+            ortInput = OnnxTensor.createTensor(env, FloatBuffer.wrap(values), shape);
+            float[] theirs = runOrt();
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(
+                    dir.resolve(model + "-b" + batch + ".out"))).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            float[] ours = new float[bytes.remaining() / 4];
+            bytes.asFloatBuffer().get(ours);
+            double worst = 0;
+            for (int i = 0; i < ours.length; i++) {
+                worst = Math.max(worst, Math.abs(ours[i] - theirs[i]));
+            }
+            System.out.printf("%n[check] %s batch %d: largest |convserve - onnxruntime| = %.3g%n", model, batch, worst);
+            if (ours.length != theirs.length || worst > 1e-3) {
+                throw new IllegalStateException("ONNX Runtime and convserve disagree on " + model + ": " + worst);
+            }
+            return;
+        }
+        network = load(model).network();
+        long[] shape = network.inputShape().withBatch(batch);
+        input = Nd4j.create(input((int) (network.inputShape().elements() * batch)), shape, 'c');
         float[] ours = network.forward(input).dup('c').data().asFloat();
         if (engine.equals("convserve")) {
             plan = network.plan(batch);
@@ -78,21 +120,29 @@ public class ForwardBenchmark {
             System.out.printf("%n[check] %s batch %d: largest |plan - layer by layer| = %.3g (%d of %d layers planned)%n",
                     model, batch, worst, plan.plannedLayers(), network.architecture().layers().size());
         }
-        if (engine.equals("onnxruntime")) {
-            env = OrtEnvironment.getEnvironment();
-            OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-            options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            session = env.createSession(OnnxExport.export(network), options);
-            ortInput = OnnxTensor.createTensor(env, FloatBuffer.wrap(values), shape);
-            float[] theirs = runOrt();
-            double worst = 0;
-            for (int i = 0; i < ours.length; i++) {
-                worst = Math.max(worst, Math.abs(ours[i] - theirs[i]));
-            }
-            System.out.printf("%n[check] %s batch %d: largest |convserve - onnxruntime| = %.3g%n", model, batch, worst);
-            if (worst > 1e-3) {
-                throw new IllegalStateException("ONNX Runtime and convserve disagree on " + model + ": " + worst);
+    }
+
+    /**
+     * Writes each model as ONNX and our engine's output for the benchmark input at each batch size, for the ONNX
+     * Runtime forks (called by {@link BenchReport} in its own JVM).
+     */
+    static void export(List<String> models, List<Integer> batches) throws java.io.IOException {
+        Path dir = exports();
+        java.nio.file.Files.createDirectories(dir);
+        for (String m : models) {
+            Network network = load(m).network();
+            java.nio.file.Files.write(dir.resolve(m + ".onnx"), OnnxExport.export(network));
+            java.nio.file.Files.writeString(dir.resolve(m + ".shape"), java.util.Arrays.stream(
+                    network.inputShape().withBatch(1)).mapToObj(Long::toString).collect(java.util.stream.Collectors
+                    .joining(",")));
+            for (int b : batches) {
+                long[] shape = network.inputShape().withBatch(b);
+                float[] out = network.forward(Nd4j.create(input((int) (network.inputShape().elements() * b)), shape,
+                        'c')).dup('c').data().asFloat();
+                java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(out.length * 4)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                bytes.asFloatBuffer().put(out);
+                java.nio.file.Files.write(dir.resolve(m + "-b" + b + ".out"), bytes.array());
             }
         }
     }
