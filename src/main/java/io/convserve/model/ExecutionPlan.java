@@ -82,6 +82,33 @@ public final class ExecutionPlan {
         return total;
     }
 
+    /**
+     * Runs {@code repeats} passes and answers the mean nanoseconds each layer took, in order (a profile for
+     * docs/benchmarks.md; the timing itself adds a clock read per layer).
+     */
+    public Map<String, Long> profile(INDArray batchInput, int repeats) {
+        Map<String, Long> nanos = new LinkedHashMap<>();
+        input.assign(batchInput);
+        for (int r = 0; r < repeats; r++) {
+            INDArray x = input;
+            for (Bound b : steps) {
+                long t0 = System.nanoTime();
+                if (b.step() != null) {
+                    if (x != b.in()) {
+                        b.in().assign(x);
+                    }
+                    b.step().run().run();
+                    x = b.step().output();
+                } else {
+                    x = b.fallback().apply(x);
+                }
+                nanos.merge(b.layer(), System.nanoTime() - t0, Long::sum);
+            }
+        }
+        nanos.replaceAll((k, v) -> v / repeats);
+        return nanos;
+    }
+
     /** How many layers run in planned form (the rest run their unplanned operation). */
     public long plannedLayers() {
         return steps.stream().filter(b -> b.step() != null).count();

@@ -1,0 +1,42 @@
+package io.convserve.bench;
+
+import io.convserve.model.ExecutionPlan;
+import io.convserve.model.LayerSummary;
+import io.convserve.model.Network;
+import java.util.Locale;
+import java.util.Map;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Where a planned forward pass spends its time, layer by layer (docs/benchmarks.md):
+ * {@code java -cp target/bench/pathing.jar io.convserve.bench.LayerProfile alexnet 8}.
+ */
+public final class LayerProfile {
+
+    private LayerProfile() {
+    }
+
+    public static void main(String[] args) {
+        String model = args.length > 0 ? args[0] : "alexnet";
+        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+        double peak = Double.parseDouble(System.getProperty("peak.gflops", "0"));
+        Network network = ForwardBenchmark.load(model).network();
+        ExecutionPlan plan = network.plan(batch);
+        var input = Nd4j.create(ForwardBenchmark.input((int) (network.inputShape().elements() * batch)),
+                network.inputShape().withBatch(batch), 'c');
+        plan.profile(input, 5);
+        Map<String, Long> nanos = plan.profile(input, 20);
+        long total = nanos.values().stream().mapToLong(Long::longValue).sum();
+        System.out.printf(Locale.ROOT, "%s batch %d: %.2f ms per pass, %.0f img/s%n", model, batch, total / 1e6,
+                batch * 1e9 / total);
+        System.out.println("| layer | type | ms | share | GFLOP/s |");
+        System.out.println("|---|---|---:|---:|---:|");
+        for (LayerSummary l : network.summary().layers()) {
+            long ns = nanos.get(l.name());
+            double gflops = 2.0 * l.macs() * batch / ns;
+            System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.0f %% | %s |%n", l.name(), l.type(), ns / 1e6,
+                    100.0 * ns / total, l.macs() > 0 ? String.format(Locale.ROOT, "%.1f%s", gflops,
+                            peak > 0 ? String.format(Locale.ROOT, " (%.0f %%)", 100 * gflops / peak) : "") : "");
+        }
+    }
+}
