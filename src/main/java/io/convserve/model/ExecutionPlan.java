@@ -16,11 +16,35 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class ExecutionPlan {
 
-    /** A planned layer: {@link #run} computes {@link #output} from the plan-owned input it was built with. */
-    public record Step(INDArray output, Runnable run) {
+    /**
+     * A planned layer: {@link #run} computes {@link #output} from the plan-owned input it was built with.
+     *
+     * <p>A step that works in NHWC (libnd4j's fast forms of LRN and pooling) may leave its result in {@link #nhwc}
+     * and fill {@link #output} only when {@link #toNchw} runs; the plan runs it unless the next step reads the
+     * NHWC buffer ({@link #readsNhwc}) and the layer's own output was not asked for.
+     */
+    public record Step(INDArray output, Runnable run, INDArray nhwc, Runnable toNchw, boolean readsNhwc) {
+
+        public Step(INDArray output, Runnable run) {
+            this(output, run, null, null, false);
+        }
+
+        /** The same step, reading the previous step's NHWC buffer. */
+        public Step readingNhwc() {
+            return new Step(output, run, nhwc, toNchw, true);
+        }
     }
 
-    private record Bound(String layer, INDArray in, Step step, Operation fallback) {
+    /** {@code toNchw}: the step's NCHW output must be filled on every run (no next step reads its NHWC buffer). */
+    private record Bound(String layer, INDArray in, Step step, Operation fallback, boolean toNchw) {
+
+        /** Runs the planned step: its output is complete unless the next step reads the NHWC buffer. */
+        void run(Set<String> layers) {
+            step.run().run();
+            if (step.toNchw() != null && (toNchw || layers.contains(layer))) {
+                step.toNchw().run();
+            }
+        }
     }
 
     private final int batch;
@@ -35,6 +59,7 @@ public final class ExecutionPlan {
         this.input = Nd4j.create(DataType.FLOAT, inputShape);
         List<Bound> bound = new ArrayList<>();
         INDArray current = input;
+        INDArray currentNhwc = null;
         for (Layer layer : architecture.layers()) {
             Shape in = shapes.get(layer.index());
             INDArray buffer = current != null ? current : Nd4j.create(DataType.FLOAT, in.withBatch(batch));
@@ -42,13 +67,20 @@ public final class ExecutionPlan {
             for (ParameterSpec p : layer.parameters(in)) {
                 params.put(p.name(), parameters.get(layer.name() + "." + p.name()));
             }
-            Step step = layer.plan(in, params, buffer);
+            Step step = layer.plan(in, params, buffer, currentNhwc);
+            boolean previousReadInNhwc = step != null && step.readsNhwc();
+            if (!bound.isEmpty() && previousReadInNhwc) {
+                Bound previous = bound.remove(bound.size() - 1);
+                bound.add(new Bound(previous.layer(), previous.in(), previous.step(), null, false));
+            }
             if (step != null) {
-                bound.add(new Bound(layer.name(), buffer, step, null));
+                bound.add(new Bound(layer.name(), buffer, step, null, true));
                 current = step.output();
+                currentNhwc = step.nhwc();
             } else {
-                bound.add(new Bound(layer.name(), null, null, operations.get(layer.index())));
+                bound.add(new Bound(layer.name(), null, null, operations.get(layer.index()), false));
                 current = null;
+                currentNhwc = null;
             }
         }
         this.steps = List.copyOf(bound);
@@ -78,6 +110,9 @@ public final class ExecutionPlan {
             if (b.step() != null && b.step().output() != b.in()) {
                 total += b.step().output().length() * 4;
             }
+            if (b.step() != null && b.step().nhwc() != null) {
+                total += b.step().nhwc().length() * 4;
+            }
         }
         return total;
     }
@@ -97,7 +132,7 @@ public final class ExecutionPlan {
                     if (x != b.in()) {
                         b.in().assign(x);
                     }
-                    b.step().run().run();
+                    b.run(Set.of());
                     x = b.step().output();
                 } else {
                     x = b.fallback().apply(x);
@@ -130,7 +165,7 @@ public final class ExecutionPlan {
                 if (x != b.in()) {
                     b.in().assign(x);
                 }
-                b.step().run().run();
+                b.run(layers);
                 x = b.step().output();
             } else {
                 x = b.fallback().apply(x);

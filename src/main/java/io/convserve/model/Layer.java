@@ -45,4 +45,13 @@ public interface Layer {
     default ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
         return null;
     }
+
+    /**
+     * As {@link #plan(Shape, Map, INDArray)}, when the previous step also leaves its output in a contiguous NHWC
+     * buffer {@code inNhwc} (otherwise null). A step that reads {@code inNhwc} instead of {@code in} says so
+     * ({@link ExecutionPlan.Step#readsNhwc()}), which spares the previous step its copy back to NCHW.
+     */
+    default ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in, INDArray inNhwc) {
+        return plan(input, params, in);
+    }
 }

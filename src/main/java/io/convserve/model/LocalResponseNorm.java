@@ -78,8 +78,8 @@ public final class LocalResponseNorm extends AbstractLayer {
 
     /**
      * Planned form. For an odd {@code size} (a window centred on the channel, as in AlexNet) libnd4j's fused
-     * {@code lrn} op runs on a contiguous NHWC copy and the result is copied back: about five times faster than the
-     * element-wise passes (docs/benchmarks.md). libnd4j's window is {@code depth} channels either side and its alpha
+     * {@code lrn} op runs on a contiguous NHWC copy and the result is copied back, unless the next step reads it in
+     * NHWC (a pooling layer): about five times faster than the element-wise passes (docs/benchmarks.md). libnd4j's window is {@code depth} channels either side and its alpha
      * is not divided by the window, hence {@code depth = size / 2} and {@code alpha / size}. An even {@code size}
      * (PyTorch's window is then one channel longer before than after) keeps the element-wise form of
      * {@link #compile}, every intermediate in a buffer of the plan.
@@ -103,8 +103,7 @@ public final class LocalResponseNorm extends AbstractLayer {
             return new ExecutionPlan.Step(output, () -> {
                 nhwc.assign(inAsNhwc);
                 Nd4j.exec(op);
-                output.assign(normalisedAsNchw);
-            });
+            }, normalised, () -> output.assign(normalisedAsNchw), false);
         }
         INDArray padded = Nd4j.zeros(f, n, c + size - 1, input.height(), input.width());
         INDArray squares = padded.get(NDArrayIndex.all(), NDArrayIndex.interval(front, front + c));

@@ -103,20 +103,51 @@ public final class Pool2d extends AbstractLayer {
         if (r.hasPadding()) {
             return null;
         }
-        Pooling2DConfig config = Pooling2DConfig.builder()
+        INDArray output = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, out.withBatch(in.size(0)));
+        org.nd4j.linalg.api.ops.DynamicCustomOp op = op(in, output, configFor(false));
+        return new ExecutionPlan.Step(output, () -> Nd4j.exec(op));
+    }
+
+    /** An unpadded window (padded pools are not planned). */
+    private Pooling2DConfig configFor(boolean nhwc) {
+        return Pooling2DConfig.builder()
                 .kH(window.kernelH()).kW(window.kernelW())
                 .sH(window.strideH()).sW(window.strideW())
                 .pH(0).pW(0).dH(1).dW(1)
                 .paddingMode(PaddingMode.VALID)
                 .type(kind == Kind.MAX ? Pooling2D.Pooling2DType.MAX : Pooling2D.Pooling2DType.AVG)
                 .divisor(Pooling2D.Divisor.INCLUDE_PADDING)
-                .isNHWC(false)
+                .isNHWC(nhwc)
                 .build();
-        INDArray output = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, out.withBatch(in.size(0)));
-        org.nd4j.linalg.api.ops.DynamicCustomOp op = kind == Kind.MAX
-                ? new org.nd4j.linalg.api.ops.impl.layers.convolution.MaxPooling2D(in, output, config)
-                : new org.nd4j.linalg.api.ops.impl.layers.convolution.AvgPooling2D(in, output, config);
-        return new ExecutionPlan.Step(output, () -> Nd4j.exec(op));
+    }
+
+    /**
+     * When the previous step leaves its output in NHWC (LRN), pools that buffer in NHWC, where libnd4j is several
+     * times faster than on NCHW, and copies the (smaller) result to NCHW.
+     */
+    @Override
+    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in, INDArray inNhwc) {
+        ExecutionPlan.Step nchw = plan(input, params, in);
+        if (inNhwc == null || nchw == null) {
+            return nchw;
+        }
+        Shape out = outputShape(input);
+        Pooling2DConfig config = configFor(true);
+        INDArray pooled = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT,
+                in.size(0), out.height(), out.width(), out.channels());
+        org.nd4j.linalg.api.ops.DynamicCustomOp op = op(inNhwc, pooled, config);
+        INDArray pooledAsNchw = pooled.permute(0, 3, 1, 2);
+        INDArray output = nchw.output();
+        return new ExecutionPlan.Step(output, () -> {
+            Nd4j.exec(op);
+            output.assign(pooledAsNchw);
+        }).readingNhwc();
+    }
+
+    private org.nd4j.linalg.api.ops.DynamicCustomOp op(INDArray in, INDArray out, Pooling2DConfig config) {
+        return kind == Kind.MAX
+                ? new org.nd4j.linalg.api.ops.impl.layers.convolution.MaxPooling2D(in, out, config)
+                : new org.nd4j.linalg.api.ops.impl.layers.convolution.AvgPooling2D(in, out, config);
     }
 
     /**

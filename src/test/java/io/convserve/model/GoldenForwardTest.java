@@ -81,5 +81,18 @@ class GoldenForwardTest {
             assertThat(planError).as("plan (%d of %d layers planned), run %d: max abs error", plan.plannedLayers(),
                     model.network().architecture().layers().size(), run).isLessThanOrEqualTo(TOLERANCE * scale);
         }
+        // every layer's output asked of the plan (steps that hand NHWC buffers on must then fill their NCHW output
+        // too) equals the unplanned pass's, and asking does not change the final output
+        java.util.Set<String> all = new java.util.HashSet<>(model.network().layerNames());
+        Map<String, INDArray> unplanned = model.network().forward(input, all);
+        Map<String, INDArray> planned = plan.run(input, all);
+        for (String layer : model.network().layerNames()) {
+            INDArray want = unplanned.get(layer);
+            double layerScale = Math.max(1.0, Transforms.abs(want).maxNumber().doubleValue());
+            assertThat(Transforms.abs(planned.get(layer).sub(want)).maxNumber().doubleValue())
+                    .as("plan's output of layer %s", layer).isLessThanOrEqualTo(TOLERANCE * layerScale);
+        }
+        assertThat(Transforms.abs(planned.get(Network.OUTPUT).sub(expected)).maxNumber().doubleValue())
+                .as("plan's output with every layer asked for").isLessThanOrEqualTo(TOLERANCE * scale);
     }
 }
