@@ -24,7 +24,11 @@ public final class LayerProfile {
         ExecutionPlan plan = network.plan(batch);
         var input = Nd4j.create(ForwardBenchmark.input((int) (network.inputShape().elements() * batch)),
                 network.inputShape().withBatch(batch), 'c');
+        // warm-up scaled to the pass: about 2 s of passes before the 20 measured (LeNet needs thousands)
+        long t0 = System.nanoTime();
         plan.profile(input, 5);
+        long warmups = Math.max(5, 2_000_000_000L / Math.max(1, (System.nanoTime() - t0) / 5));
+        plan.profile(input, (int) Math.min(warmups, 20_000));
         Map<String, Long> nanos = plan.profile(input, 20);
         long total = nanos.values().stream().mapToLong(Long::longValue).sum();
         System.out.printf(Locale.ROOT, "%s batch %d: %.2f ms per pass, %.0f img/s%n", model, batch, total / 1e6,

@@ -95,17 +95,43 @@ public final class Pool2d extends AbstractLayer {
         };
     }
 
-    /** One pooling op object writing into the plan's buffer; padded pools keep their unplanned form. */
+    /**
+     * Planned form of an unpadded pool (padded pools keep their unplanned form). libnd4j pools NHWC data 3-5 times
+     * faster than NCHW (docs/benchmarks.md: AlexNet's pool1 at batch 8 25 -> 4 ms, LeNet's at batch 32 1.55 ->
+     * 0.29 ms), so the step pools in NHWC: it reads the previous step's NHWC buffer when there is one (LRN), or
+     * copies its input to NHWC first, and copies the smaller result back to NCHW.
+     */
     @Override
     public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
+        return plan(input, params, in, null);
+    }
+
+    @Override
+    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in, INDArray inNhwc) {
         Shape out = outputShape(input);
-        Window.Resolved r = window.resolve(input.height(), input.width());
-        if (r.hasPadding()) {
+        if (window.resolve(input.height(), input.width()).hasPadding()) {
             return null;
         }
-        INDArray output = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, out.withBatch(in.size(0)));
-        org.nd4j.linalg.api.ops.DynamicCustomOp op = op(in, output, configFor(false));
-        return new ExecutionPlan.Step(output, () -> Nd4j.exec(op));
+        org.nd4j.linalg.api.buffer.DataType f = org.nd4j.linalg.api.buffer.DataType.FLOAT;
+        long n = in.size(0);
+        INDArray output = Nd4j.create(f, out.withBatch(n));
+        INDArray pooled = Nd4j.create(f, n, out.height(), out.width(), out.channels());
+        INDArray pooledAsNchw = pooled.permute(0, 3, 1, 2);
+        if (inNhwc != null) {
+            org.nd4j.linalg.api.ops.DynamicCustomOp op = op(inNhwc, pooled, configFor(true));
+            return new ExecutionPlan.Step(output, () -> {
+                Nd4j.exec(op);
+                output.assign(pooledAsNchw);
+            }).readingNhwc();
+        }
+        INDArray nhwc = Nd4j.create(f, n, input.height(), input.width(), input.channels());
+        INDArray inAsNhwc = in.permute(0, 2, 3, 1);
+        org.nd4j.linalg.api.ops.DynamicCustomOp op = op(nhwc, pooled, configFor(true));
+        return new ExecutionPlan.Step(output, () -> {
+            nhwc.assign(inAsNhwc);
+            Nd4j.exec(op);
+            output.assign(pooledAsNchw);
+        });
     }
 
     /** An unpadded window (padded pools are not planned). */
@@ -119,29 +145,6 @@ public final class Pool2d extends AbstractLayer {
                 .divisor(Pooling2D.Divisor.INCLUDE_PADDING)
                 .isNHWC(nhwc)
                 .build();
-    }
-
-    /**
-     * When the previous step leaves its output in NHWC (LRN), pools that buffer in NHWC, where libnd4j is several
-     * times faster than on NCHW, and copies the (smaller) result to NCHW.
-     */
-    @Override
-    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in, INDArray inNhwc) {
-        ExecutionPlan.Step nchw = plan(input, params, in);
-        if (inNhwc == null || nchw == null) {
-            return nchw;
-        }
-        Shape out = outputShape(input);
-        Pooling2DConfig config = configFor(true);
-        INDArray pooled = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT,
-                in.size(0), out.height(), out.width(), out.channels());
-        org.nd4j.linalg.api.ops.DynamicCustomOp op = op(inNhwc, pooled, config);
-        INDArray pooledAsNchw = pooled.permute(0, 3, 1, 2);
-        INDArray output = nchw.output();
-        return new ExecutionPlan.Step(output, () -> {
-            Nd4j.exec(op);
-            output.assign(pooledAsNchw);
-        }).readingNhwc();
     }
 
     private org.nd4j.linalg.api.ops.DynamicCustomOp op(INDArray in, INDArray out, Pooling2DConfig config) {
