@@ -83,14 +83,21 @@ public final class Dense extends AbstractLayer {
     public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
         outputShape(input);
         INDArray weight = params.get("weight");
-        INDArray b = bias ? params.get("bias").reshape(1, units) : null;
         INDArray out = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, in.size(0), units);
         Runnable act = activation.inPlace(out, Activation.DEFAULT_LEAKY_ALPHA);
+        if (!bias) {
+            return new ExecutionPlan.Step(out, () -> {
+                Nd4j.gemm(in, weight, out, false, true, 1.0, 0.0);
+                act.run();
+            });
+        }
+        // the bias repeated per row, copied into the output for the gemm to accumulate onto (beta = 1): a plain copy
+        // costs a few microseconds where addiRowVector's broadcast costs ~150 (LeNet's fc layers, docs/benchmarks.md)
+        INDArray rows = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, in.size(0), units);
+        rows.assign(params.get("bias").reshape(1, units).broadcast(in.size(0), units));
         return new ExecutionPlan.Step(out, () -> {
-            Nd4j.gemm(in, weight, out, false, true, 1.0, 0.0);
-            if (b != null) {
-                out.addiRowVector(b);
-            }
+            out.assign(rows);
+            Nd4j.gemm(in, weight, out, false, true, 1.0, 1.0);
             act.run();
         });
     }
