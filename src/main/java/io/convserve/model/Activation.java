@@ -65,8 +65,7 @@ public enum Activation {
             }
             case SOFTMAX -> {
                 if (x.rank() == 2) {
-                    SoftMax op = new SoftMax(x, x, 1);
-                    yield () -> Nd4j.exec(op);
+                    yield new PreparedOp(new SoftMax(x, x, 1));
                 }
                 yield () -> softmaxAxis1(x, true);
             }

@@ -161,8 +161,9 @@ public final class Conv2d extends AbstractLayer {
         org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D op =
                 new org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D(inputs, new INDArray[] {output}, config);
         Runnable act = activation.inPlace(output, Activation.DEFAULT_LEAKY_ALPHA);
+        Runnable conv = new PreparedOp(op);
         return new ExecutionPlan.Step(output, () -> {
-            Nd4j.exec(op);
+            conv.run();
             act.run();
         });
     }

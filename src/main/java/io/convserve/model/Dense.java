@@ -85,19 +85,22 @@ public final class Dense extends AbstractLayer {
         INDArray weight = params.get("weight");
         INDArray out = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, in.size(0), units);
         Runnable act = activation.inPlace(out, Activation.DEFAULT_LEAKY_ALPHA);
+        // libnd4j's matmul op on a prepared context (about 20 us of fixed cost, Nd4j.gemm about 40); with a bias, the
+        // bias rows are copied into the output for the product to accumulate onto (beta = 1): a plain copy costs a
+        // few microseconds where addiRowVector's broadcast costs ~150 (LeNet's fc layers, docs/benchmarks.md)
+        Runnable product = new PreparedOp(new org.nd4j.linalg.api.ops.impl.reduce.Mmul(in, weight, out, 1.0,
+                bias ? 1.0 : 0.0, org.nd4j.linalg.api.blas.params.MMulTranspose.builder().transposeB(true).build()));
         if (!bias) {
             return new ExecutionPlan.Step(out, () -> {
-                Nd4j.gemm(in, weight, out, false, true, 1.0, 0.0);
+                product.run();
                 act.run();
             });
         }
-        // the bias repeated per row, copied into the output for the gemm to accumulate onto (beta = 1): a plain copy
-        // costs a few microseconds where addiRowVector's broadcast costs ~150 (LeNet's fc layers, docs/benchmarks.md)
         INDArray rows = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, in.size(0), units);
         rows.assign(params.get("bias").reshape(1, units).broadcast(in.size(0), units));
         return new ExecutionPlan.Step(out, () -> {
             out.assign(rows);
-            Nd4j.gemm(in, weight, out, false, true, 1.0, 1.0);
+            product.run();
             act.run();
         });
     }

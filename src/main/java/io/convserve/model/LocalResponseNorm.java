@@ -95,14 +95,14 @@ public final class LocalResponseNorm extends AbstractLayer {
             INDArray nhwc = Nd4j.create(f, n, input.height(), input.width(), c);
             INDArray normalised = Nd4j.create(f, n, input.height(), input.width(), c);
             INDArray output = Nd4j.create(f, n, c, input.height(), input.width());
-            LocalResponseNormalization op = new LocalResponseNormalization(nhwc, normalised,
+            Runnable op = new PreparedOp(new LocalResponseNormalization(nhwc, normalised,
                     LocalResponseNormalizationConfig.builder()
-                            .alpha(alpha / size).beta(beta).bias(k).depth(size / 2).build());
+                            .alpha(alpha / size).beta(beta).bias(k).depth(size / 2).build()));
             INDArray inAsNhwc = in.permute(0, 2, 3, 1);
             INDArray normalisedAsNchw = normalised.permute(0, 3, 1, 2);
             return new ExecutionPlan.Step(output, () -> {
                 nhwc.assign(inAsNhwc);
-                Nd4j.exec(op);
+                op.run();
             }, normalised, () -> output.assign(normalisedAsNchw), false);
         }
         INDArray padded = Nd4j.zeros(f, n, c + size - 1, input.height(), input.width());

@@ -118,18 +118,18 @@ public final class Pool2d extends AbstractLayer {
         INDArray pooled = Nd4j.create(f, n, out.height(), out.width(), out.channels());
         INDArray pooledAsNchw = pooled.permute(0, 3, 1, 2);
         if (inNhwc != null) {
-            org.nd4j.linalg.api.ops.DynamicCustomOp op = op(inNhwc, pooled, configFor(true));
+            Runnable op = new PreparedOp(op(inNhwc, pooled, configFor(true)));
             return new ExecutionPlan.Step(output, () -> {
-                Nd4j.exec(op);
+                op.run();
                 output.assign(pooledAsNchw);
             }).readingNhwc();
         }
         INDArray nhwc = Nd4j.create(f, n, input.height(), input.width(), input.channels());
         INDArray inAsNhwc = in.permute(0, 2, 3, 1);
-        org.nd4j.linalg.api.ops.DynamicCustomOp op = op(nhwc, pooled, configFor(true));
+        Runnable op = new PreparedOp(op(nhwc, pooled, configFor(true)));
         return new ExecutionPlan.Step(output, () -> {
             nhwc.assign(inAsNhwc);
-            Nd4j.exec(op);
+            op.run();
             output.assign(pooledAsNchw);
         });
     }
