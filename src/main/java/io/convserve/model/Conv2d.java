@@ -148,24 +148,48 @@ public final class Conv2d extends AbstractLayer {
      */
     @Override
     public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
+        return plan(input, params, in, null);
+    }
+
+    /**
+     * As {@link #plan(Shape, Map, INDArray)}; when the input is at hand in NHWC (the previous step's NHWC buffer, or a
+     * one-channel input, whose NCHW and NHWC layouts are the same memory) the convolution runs in NHWC and leaves
+     * its result in NHWC for a following pool, LRN or convolution, sparing their layout copies (oneDNN convolves
+     * NHWC as fast as NCHW; libnd4j pools it several times faster). Not with softmax, which is over channels.
+     */
+    @Override
+    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in, INDArray inNhwc) {
         Shape out = outputShape(input);
         Window.Resolved r = window.resolve(input.height(), input.width());
         if (groups != 1 || window.dilationH() != 1 || window.dilationW() != 1 || r.top() != r.bottom()
                 || r.left() != r.right()) {
             return null;
         }
-        Conv2DConfig config = Tensors.conv(window, r.top(), r.left());
-        INDArray output = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, out.withBatch(in.size(0)));
-        INDArray[] inputs = bias ? new INDArray[] {in, params.get("weight"), params.get("bias")}
-                : new INDArray[] {in, params.get("weight")};
-        org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D op =
-                new org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D(inputs, new INDArray[] {output}, config);
-        Runnable act = activation.inPlace(output, Activation.DEFAULT_LEAKY_ALPHA);
-        Runnable conv = new PreparedOp(op);
-        return new ExecutionPlan.Step(output, () -> {
+        org.nd4j.linalg.api.buffer.DataType f = org.nd4j.linalg.api.buffer.DataType.FLOAT;
+        long n = in.size(0);
+        INDArray output = Nd4j.create(f, out.withBatch(n));
+        INDArray source = inNhwc;
+        if (source == null && input.channels() == 1 && !in.isView() && in.ordering() == 'c') {
+            source = in.reshape('c', n, input.height(), input.width(), 1);
+        }
+        boolean nhwc = source != null && activation != Activation.SOFTMAX;
+        INDArray result = nhwc ? Nd4j.create(f, n, out.height(), out.width(), out.channels()) : output;
+        INDArray x = nhwc ? source : in;
+        INDArray[] inputs = bias ? new INDArray[] {x, params.get("weight"), params.get("bias")}
+                : new INDArray[] {x, params.get("weight")};
+        Runnable conv = new PreparedOp(new org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D(inputs,
+                new INDArray[] {result}, Tensors.conv(window, r.top(), r.left(), nhwc)));
+        Runnable act = activation.inPlace(result, Activation.DEFAULT_LEAKY_ALPHA);
+        Runnable run = () -> {
             conv.run();
             act.run();
-        });
+        };
+        if (!nhwc) {
+            return new ExecutionPlan.Step(output, run);
+        }
+        INDArray resultAsNchw = result.permute(0, 3, 1, 2);
+        ExecutionPlan.Step step = new ExecutionPlan.Step(output, run, result, () -> output.assign(resultAsNchw), false);
+        return inNhwc != null ? step.readingNhwc() : step;
     }
 
     private static INDArray conv(INDArray x, INDArray w, INDArray b, Conv2DConfig config) {

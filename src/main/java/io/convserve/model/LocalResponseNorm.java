@@ -86,13 +86,19 @@ public final class LocalResponseNorm extends AbstractLayer {
      */
     @Override
     public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
+        return plan(input, params, in, null);
+    }
+
+    /** As {@link #plan(Shape, Map, INDArray)}, reading the previous step's NHWC buffer when there is one. */
+    @Override
+    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in, INDArray inNhwc) {
         outputShape(input);
         int c = input.channels();
         int front = size / 2;
         long n = in.size(0);
         org.nd4j.linalg.api.buffer.DataType f = org.nd4j.linalg.api.buffer.DataType.FLOAT;
         if (size % 2 == 1) {
-            INDArray nhwc = Nd4j.create(f, n, input.height(), input.width(), c);
+            INDArray nhwc = inNhwc != null ? inNhwc : Nd4j.create(f, n, input.height(), input.width(), c);
             INDArray normalised = Nd4j.create(f, n, input.height(), input.width(), c);
             INDArray output = Nd4j.create(f, n, c, input.height(), input.width());
             Runnable op = new PreparedOp(new LocalResponseNormalization(nhwc, normalised,
@@ -100,6 +106,9 @@ public final class LocalResponseNorm extends AbstractLayer {
                             .alpha(alpha / size).beta(beta).bias(k).depth(size / 2).build()));
             INDArray inAsNhwc = in.permute(0, 2, 3, 1);
             INDArray normalisedAsNchw = normalised.permute(0, 3, 1, 2);
+            if (inNhwc != null) {
+                return new ExecutionPlan.Step(output, op, normalised, () -> output.assign(normalisedAsNchw), true);
+            }
             return new ExecutionPlan.Step(output, () -> {
                 nhwc.assign(inAsNhwc);
                 op.run();

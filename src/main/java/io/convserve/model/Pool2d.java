@@ -98,8 +98,9 @@ public final class Pool2d extends AbstractLayer {
     /**
      * Planned form of an unpadded pool (padded pools keep their unplanned form). libnd4j pools NHWC data 3-5 times
      * faster than NCHW (docs/benchmarks.md: AlexNet's pool1 at batch 8 25 -> 4 ms, LeNet's at batch 32 1.55 ->
-     * 0.29 ms), so the step pools in NHWC: it reads the previous step's NHWC buffer when there is one (LRN), or
-     * copies its input to NHWC first, and copies the smaller result back to NCHW.
+     * 0.29 ms), so the step pools in NHWC: it reads the previous step's NHWC buffer when there is one (LRN,
+     * convolution), or copies its input to NHWC first, and leaves its result in NHWC for the next step, copied to
+     * NCHW when that step or the caller needs it.
      */
     @Override
     public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
@@ -117,12 +118,10 @@ public final class Pool2d extends AbstractLayer {
         INDArray output = Nd4j.create(f, out.withBatch(n));
         INDArray pooled = Nd4j.create(f, n, out.height(), out.width(), out.channels());
         INDArray pooledAsNchw = pooled.permute(0, 3, 1, 2);
+        Runnable toNchw = () -> output.assign(pooledAsNchw);
         if (inNhwc != null) {
             Runnable op = new PreparedOp(op(inNhwc, pooled, configFor(true)));
-            return new ExecutionPlan.Step(output, () -> {
-                op.run();
-                output.assign(pooledAsNchw);
-            }).readingNhwc();
+            return new ExecutionPlan.Step(output, op, pooled, toNchw, true);
         }
         INDArray nhwc = Nd4j.create(f, n, input.height(), input.width(), input.channels());
         INDArray inAsNhwc = in.permute(0, 2, 3, 1);
@@ -130,8 +129,7 @@ public final class Pool2d extends AbstractLayer {
         return new ExecutionPlan.Step(output, () -> {
             nhwc.assign(inAsNhwc);
             op.run();
-            output.assign(pooledAsNchw);
-        });
+        }, pooled, toNchw, false);
     }
 
     /** An unpadded window (padded pools are not planned). */

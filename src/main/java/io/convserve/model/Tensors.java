@@ -31,14 +31,23 @@ final class Tensors {
         return conv(w, padH, padW, WeightsFormat.OIYX);
     }
 
+    /** OIYX weights on NCHW or (for execution plans) NHWC data. */
+    static Conv2DConfig conv(Window w, int padH, int padW, boolean nhwc) {
+        return conv(w, padH, padW, WeightsFormat.OIYX, nhwc ? "NHWC" : "NCHW");
+    }
+
     static Conv2DConfig conv(Window w, int padH, int padW, WeightsFormat weightsFormat) {
+        return conv(w, padH, padW, weightsFormat, "NCHW");
+    }
+
+    private static Conv2DConfig conv(Window w, int padH, int padW, WeightsFormat weightsFormat, String dataFormat) {
         return Conv2DConfig.builder()
                 .kH(w.kernelH()).kW(w.kernelW())
                 .sH(w.strideH()).sW(w.strideW())
                 .dH(w.dilationH()).dW(w.dilationW())
                 .pH(padH).pW(padW)
                 .paddingMode(PaddingMode.VALID)
-                .dataFormat("NCHW")
+                .dataFormat(dataFormat)
                 .weightsFormat(weightsFormat)
                 .build();
     }
