@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # HTTP benchmark of the running service with wrk (docs/benchmarks.md): lenet5 and alexnet, JSON and binary v2
 # bodies, concurrency 1, 8 and 32, dynamic batching on and off. Starts the packaged jar itself on port 18123.
-# Usage: tools/bench/http.sh [seconds per run, default 10]   (needs: mvn -B package -DskipTests; apt-get install wrk)
+# Usage: [SERVICE_OPTS="--inference.threads=1"] tools/bench/http.sh [seconds per run, default 10]   (needs: mvn -B package -DskipTests; apt-get install wrk)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_PER_RUN=${1:-10}
@@ -12,7 +12,8 @@ mkdir -p "$OUT"
 java tools/bench/MakeBodies.java "$OUT"
 
 start() { # $1: extra options
-  java -jar "$JAR" --server.port=$PORT $1 > "$OUT/service.log" 2>&1 &
+  # shellcheck disable=SC2086
+  java -jar "$JAR" --server.port=$PORT $1 ${SERVICE_OPTS:-} > "$OUT/service.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 120); do
     curl -sf "localhost:$PORT/v2/health/ready" > /dev/null && return 0
@@ -33,7 +34,8 @@ for batching in on off; do
         # warm-up, then the measured run
         BODY_FILE=$file HEADER_LENGTH=$header wrk -t1 -c"$c" -d2s -s tools/bench/infer.lua \
             "http://localhost:$PORT/v2/models/$model/infer" > /dev/null
-        line=$(BODY_FILE=$file HEADER_LENGTH=$header wrk -t2 -c"$c" -d"${SECONDS_PER_RUN}"s --timeout 10s \
+        threads=$(( c < 2 ? c : 2 ))
+        line=$(BODY_FILE=$file HEADER_LENGTH=$header wrk -t"$threads" -c"$c" -d"${SECONDS_PER_RUN}"s --timeout 10s \
             -s tools/bench/infer.lua "http://localhost:$PORT/v2/models/$model/infer" | grep RESULT)
         rps=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<< "$line")
         p50=$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<< "$line")

@@ -11,6 +11,15 @@ import java.util.List;
 public record LoadedModel(String name, String version, ModelDefinition definition, Network network,
                           List<String> labels, boolean generatedWeights, Duration loadTime, String weightsStamp) {
 
+    /**
+     * Name, version and weights stamp only (equal records have equal ones): the serving path looks a model's batcher
+     * up per request, and the record's own hash walks the whole definition and label list each time.
+     */
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(name, version, weightsStamp);
+    }
+
     /** Label of class {@code index}, or the index itself when the model has no labels.txt. */
     public String label(int index) {
         return index < labels.size() ? labels.get(index) : Integer.toString(index);
