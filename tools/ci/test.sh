@@ -29,4 +29,13 @@ trap stop_dockerd EXIT
 export CONVSERVE_BASE_IMAGE=localhost/convserve-jre17:1 PROMETHEUS_IMAGE=localhost/prometheus:bookworm
 time deploy/ci/docker-setup.sh
 
-mvn -B verify
+verify=0
+mvn -B verify || verify=$?
+# the browser test's screenshots (pass or fail; CI keeps target/ as artifacts)
+echo "Screenshots of the browser test (UiEndToEndTest):"
+if [ -d target/e2e-screenshots ]; then
+  find "$PWD/target/e2e-screenshots" -name '*.png' | sort
+else
+  echo "  none: target/e2e-screenshots was not written"
+fi
+exit "$verify"

@@ -15,7 +15,14 @@ if (!fs.existsSync(executablePath)) {
   console.error(`FAIL no browser at ${executablePath}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
   process.exit(1);
 }
+for (const [what, file] of [['digit', digitPng], ['photo', photo]]) {
+  if (!fs.existsSync(file)) {
+    console.error(`FAIL the ${what} ${file} does not exist (../shared/data beside the checkout: see ../shared/data/README.md)`);
+    process.exit(1);
+  }
+}
 fs.mkdirSync(shots, {recursive: true});
+fs.rmSync(path.join(shots, 'failure.png'), {force: true}); // a previous run's, not this one's
 
 function check(condition, message) {
   if (!condition) {
@@ -25,6 +32,12 @@ function check(condition, message) {
 }
 
 const fmt = (n) => Number(n).toLocaleString('en-US');
+/**
+ * Feature maps that show structure (see checkStructure): trained LeNet-5 on a drawn digit; AlexNet (seeded
+ * weights) on a photo, whose deeper 13x13 maps are sparser (a third may be dead or nearly so).
+ */
+const LENET_STRUCTURE = {share: 0.75, minStd: 20, minDistinct: 4, minOffMode: 0.05};
+const ALEXNET_STRUCTURE = {share: 2 / 3, minStd: 20, minDistinct: 8, minOffMode: 0.05};
 const shapeText = (s) => '[' + s.join(', ') + ']';
 
 async function getJson(url) {
@@ -59,17 +72,159 @@ async function waitReady(page, hash) {
   await page.waitForSelector(`body[data-ready="${hash}"]`, {timeout: 30000});
 }
 
-/** Number of feature-map canvases of a layer that are not one flat colour. */
+/**
+ * The feature-map canvases of a layer, each with its size and the statistics of its luminance (0-255): standard
+ * deviation, number of distinct values, and the fraction of pixels that differ from the most common value.
+ */
 async function featureMaps(page, layer) {
   return page.$$eval(`.fmap-layer[data-layer="${layer}"] canvas`, (canvases) => canvases.map((c) => {
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let min = 255, max = 0;
+    const counts = new Map();
+    let sum = 0, sumSq = 0;
+    const n = d.length / 4;
     for (let i = 0; i < d.length; i += 4) {
-      min = Math.min(min, d[i]);
-      max = Math.max(max, d[i]);
+      const y = 0.2126 * d[i] + 0.7152 * d[i + 1] + 0.0722 * d[i + 2];
+      sum += y;
+      sumSq += y * y;
+      counts.set(d[i], (counts.get(d[i]) || 0) + 1);
     }
-    return {width: c.width, height: c.height, varied: max > min};
+    const mean = sum / n;
+    const mode = Math.max(...counts.values());
+    return {width: c.width, height: c.height, std: Math.sqrt(Math.max(0, sumSq / n - mean * mean)),
+      distinct: counts.size, offMode: 1 - mode / n};
   }));
+}
+
+/**
+ * Checks that the maps of a layer show structure: at least `share` of them have a luminance std-dev of
+ * `minStd` or more, `minDistinct` distinct grey levels and `minOffMode` of their pixels away from the most
+ * common level (a dead ReLU channel is flat, so not every map can be held to it).
+ */
+function checkStructure(layerName, maps, {share, minStd, minDistinct, minOffMode}) {
+  const structured = maps.filter((m) => m.std >= minStd && m.distinct >= minDistinct && m.offMode >= minOffMode);
+  const describe = (m) => `std ${m.std.toFixed(1)}/${m.distinct} levels/${(100 * m.offMode).toFixed(0)}%`;
+  check(maps.length > 0 && structured.length >= Math.ceil(share * maps.length),
+    `${layerName}: ${structured.length} of ${maps.length} maps have luminance std-dev >= ${minStd}, >= ${minDistinct}`
+    + ` grey levels and >= ${100 * minOffMode}% of pixels off the commonest level (need ${(100 * share).toFixed(0)}%)`
+    + `\n  maps: ${maps.map(describe).join(', ')}`);
+}
+
+// ---------------------------------------------------------------- contrast (WCAG 2.x relative luminance)
+
+/** In the page: [r, g, b, a] of a computed colour. */
+const COLOUR_HELPERS = `
+  const parse = (c) => {
+    const m = c.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c[3] > 0) return c;
+    }
+    return [255, 255, 255, 1];
+  };
+  const luminance = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const ratio = (a, b) => {
+    const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  };`;
+
+/** Contrast of the text of the first visible element of each selector against what is behind it. */
+async function textContrast(page, selectors) {
+  return page.evaluate(([helpers, sels]) => {
+    const f = new Function('sels', helpers + `
+      return sels.map((sel) => {
+        const el = [...document.querySelectorAll(sel)].find((e) => e.getClientRects().length > 0);
+        if (!el) return {sel, missing: true};
+        const cs = getComputedStyle(el);
+        const fg = parse(cs.color), bg = background(el);
+        return {sel, fg: cs.color, bg: 'rgb(' + bg.slice(0, 3).join(', ') + ')', ratio: ratio(fg, bg)};
+      });`);
+    return f(sels);
+  }, [COLOUR_HELPERS, selectors]);
+}
+
+/** The focused element, its focus ring and the ring's contrast against the background around the element. */
+async function focusRing(page) {
+  return page.evaluate((helpers) => {
+    const f = new Function(helpers + `
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      const cs = getComputedStyle(el);
+      const ring = parse(cs.outlineColor);
+      const around = background(el.parentElement || el);
+      const label = el.id ? '#' + el.id : el.tagName.toLowerCase() + (el.textContent.trim() ? ' "' + el.textContent.trim().slice(0, 30) + '"' : '');
+      return {label, id: el.id, tag: el.tagName.toLowerCase(), text: el.textContent.trim(), href: el.getAttribute('href'),
+        style: cs.outlineStyle, width: parseFloat(cs.outlineWidth), colour: cs.outlineColor,
+        ratio: ring ? ratio(ring, around) : 0};`);
+    return f();
+  }, COLOUR_HELPERS);
+}
+
+/**
+ * Presses Tab until `until(stop)` holds (at most `max` times), checking at each stop a visible focus ring of
+ * 3:1 or more (WCAG 1.4.11). Answers the stops.
+ */
+async function tabUntil(page, until, max, scheme) {
+  const stops = [];
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const stop = await focusRing(page);
+    if (!stop) continue;
+    stops.push(stop);
+    if (stop.style === 'none' || stop.width < 2 || stop.ratio < 3) {
+      throw new Error(`${scheme}: focus ring of ${stop.label} is ${stop.style} ${stop.width}px ${stop.colour},`
+        + ` contrast ${stop.ratio.toFixed(2)}:1 against its background (needs a visible ring of 3:1)`);
+    }
+    if (until(stop)) return stops;
+  }
+  throw new Error(`${scheme}: ${max} presses of Tab did not reach the element (stops: ${stops.map((s) => s.label).join(', ')})`);
+}
+
+/**
+ * With the keyboard only: the skip link, the model list, Enter opens lenet5, then the input-size field, the pad
+ * and the upload field; every focus ring and the key texts (with an error shown) checked for contrast.
+ */
+async function keyboardAndContrast(page, scheme, shot) {
+  await page.emulateMedia({colorScheme: scheme});
+  await page.goto(base + '/ui/');
+  await waitReady(page, '#/');
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  const first = await tabUntil(page, () => true, 1, scheme);
+  check(first[0].href === '#main', `${scheme}: the first Tab stop is the skip link (${first[0].label})`);
+  const skip = await textContrast(page, ['.skip']);
+  check(skip[0].ratio >= 4.5, `${scheme}: focused skip link ${skip[0].fg} on ${skip[0].bg} has contrast ${skip[0].ratio.toFixed(2)}:1 (>= 4.5)`);
+  const toModel = await tabUntil(page, (s) => s.href === '#/models/lenet5', 20, scheme);
+  check(toModel.some((s) => (s.href || '').startsWith('#/models/')),
+    `${scheme}: Tab reaches the model list (${toModel.map((s) => s.label).join(', ')}); focus rings >= 3:1`);
+  await page.keyboard.press('Enter');
+  await waitReady(page, '#/models/lenet5');
+  check(!(await page.isHidden('#model-view')), `${scheme}: Enter on the lenet5 link opens the model`);
+  const toShape = await tabUntil(page, (s) => s.id === 'input-shape', 20, scheme);
+  check(true, `${scheme}: Tab reaches the input-size field after ${toShape.length} stops`);
+  const toUpload = await tabUntil(page, (s) => s.id === 'upload', 20, scheme);
+  check(toUpload.some((s) => s.id === 'pad'), `${scheme}: Tab reaches the drawing pad and the upload field`
+    + ` (${toUpload.map((s) => s.label).join(', ')}); focus rings >= 3:1`);
+  // the text, with an error on screen
+  await page.fill('#input-shape', '1,2,2');
+  await page.click('#shape-form button[type=submit]');
+  await page.waitForSelector('#layers-error:not([hidden])');
+  const texts = await textContrast(page, ['#model-heading', '#model-description', 'header a', 'main a', '.hint',
+    '#metrics dt', '#metrics dd', 'th', 'label', '#shape-form button', '#metrics-refresh', '#layers-error', 'figcaption',
+    '#input-shape']);
+  const missing = texts.filter((t) => t.missing).map((t) => t.sel);
+  check(missing.length === 0, `${scheme}: every element of the contrast check is on screen (missing: ${JSON.stringify(missing)})`);
+  const low = texts.filter((t) => t.ratio < 4.5);
+  check(low.length === 0, `${scheme}: text contrast >= 4.5:1 for ${texts.length} elements (lowest `
+    + `${Math.min(...texts.map((t) => t.ratio)).toFixed(2)}:1; below 4.5: ${JSON.stringify(low)})`);
+  await page.screenshot({path: path.join(shots, shot), fullPage: true});
+  await page.emulateMedia({colorScheme: 'light'});
 }
 
 const browser = await chromium.launch({
@@ -79,12 +234,22 @@ const browser = await chromium.launch({
 });
 let failed = false;
 const consoleErrors = [];
+/** While set, the browser's "Failed to load resource" lines are answers the step asked for. */
+let expectingHttpErrors = false;
 try {
   const page = await browser.newPage({viewport: {width: 1300, height: 1000}});
   page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
+    if (m.type() === 'error' && !(expectingHttpErrors && /Failed to load resource/.test(m.text()))) {
+      consoleErrors.push(m.text());
+    }
   });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+  // 0. keyboard only, and contrast, in the light and the dark colour scheme
+  expectingHttpErrors = true; // the 1x2x2 input's 422
+  await keyboardAndContrast(page, 'light', '00-keyboard-light.png');
+  await keyboardAndContrast(page, 'dark', '00-keyboard-dark.png');
+  expectingHttpErrors = false;
 
   // 1. the model list
   await page.goto(base + '/ui/');
@@ -116,7 +281,12 @@ try {
   await page.click('#shape-form button[type=submit]');
   await page.waitForSelector('#layers-error:not([hidden])');
   const error = await page.textContent('#layers-error');
-  check(/conv|pool/.test(error) && /would be/.test(error), `input 1x2x2 shows the error naming the layer: "${error}"`);
+  const impossible = await fetch(base + '/v2/models/lenet5/layers?input_shape=1,2,2&batch_size=1');
+  const impossibleError = (await impossible.json()).error;
+  check(impossible.status === 422 && error === impossibleError && /conv|pool/.test(error) && /would be/.test(error),
+    `input 1x2x2 shows the API's 422 error naming the layer: "${error}"`);
+  check((await page.$$('#layers-table tbody tr')).length === 0, 'input 1x2x2 leaves no table of the previous size');
+  await page.screenshot({path: path.join(shots, '02a-lenet5-impossible-input.png'), fullPage: true});
   await page.fill('#input-shape', '1,28,28');
   await page.click('#shape-form button[type=submit]');
   await page.waitForSelector('#layers-error', {state: 'hidden'});
@@ -145,8 +315,7 @@ try {
     const [, c, h, w] = layer.output_shape;
     check(maps.length === Math.min(c, 32) && maps.every((m) => m.width === w && m.height === h),
       `${layer.name}: ${maps.length} feature maps of ${w}x${h} drawn (output ${shapeText(layer.output_shape)})`);
-    check(maps.filter((m) => m.varied).length >= Math.ceil(maps.length / 2),
-      `${layer.name}: ${maps.filter((m) => m.varied).length} of ${maps.length} maps show structure (not one flat colour)`);
+    checkStructure(`lenet5 ${layer.name}`, maps, LENET_STRUCTURE);
   }
   await page.screenshot({path: path.join(shots, '02-lenet5-drawn-7.png'), fullPage: true});
 
@@ -161,6 +330,80 @@ try {
   const uploaded = await page.getAttribute('#prediction', 'data-label');
   check(uploaded === digitLabel, `uploaded ${path.basename(digitPng)} is classified as ${uploaded}, labelled ${digitLabel}`);
   await page.screenshot({path: path.join(shots, '03-lenet5-uploaded-digit.png'), fullPage: true});
+
+  // 6a. the field is emptied after each upload, so the same file again classifies again
+  check(await page.inputValue('#upload') === '', 'the upload field is empty after the upload');
+  let predictions = 0;
+  const countPredictions = (r) => {
+    if (r.url().includes('/predictions/')) predictions++;
+  };
+  page.on('request', countPredictions);
+  await page.setInputFiles('#upload', digitPng);
+  await page.waitForFunction((label) => document.querySelector('#prediction').dataset.label === label, digitLabel);
+  page.off('request', countPredictions);
+  check(predictions === 1, `the same file uploaded again is classified again (${predictions} request to /predictions)`);
+
+  // 6b. a file that is no image: the API's error text, no results
+  const notImage = Buffer.from('this is a text file, not an image\n');
+  const refused = await fetch(base + '/predictions/lenet5/1?top_k=5',
+    {method: 'POST', headers: {'Content-Type': 'application/octet-stream'}, body: notImage});
+  const refusedError = (await refused.json()).error;
+  check(refused.status >= 400 && refused.status < 500 && refusedError,
+    `the API refuses a text file with ${refused.status}: "${refusedError}"`);
+  expectingHttpErrors = true;
+  await page.setInputFiles('#upload', {name: 'notes.txt', mimeType: 'text/plain', buffer: notImage});
+  await page.waitForSelector('#try-error:not([hidden])');
+  expectingHttpErrors = false;
+  const uploadError = await page.textContent('#try-error');
+  check(uploadError.includes(refusedError), `uploading notes.txt shows the API's error: "${uploadError}"`);
+  check((await page.$$('#top5 tbody tr')).length === 0 && (await page.$$('#feature-maps canvas')).length === 0
+    && await page.isHidden('#sent-figure'), 'after the refused upload no top 5, feature maps or sent image remain');
+  await page.screenshot({path: path.join(shots, '03a-lenet5-not-an-image.png'), fullPage: true});
+
+  // 6c. the pad from the keyboard: clear, Space, arrows down, Space, then classify
+  await page.focus('#clear');
+  await page.keyboard.press('Enter');
+  await page.focus('#pad');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('Space');
+  for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Space');
+  const pen = await page.textContent('#pen-state');
+  const inked = await page.$eval('#pad', (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 128) n++;
+    return n;
+  });
+  check(inked > 1000 && /Pen up/.test(pen), `the keyboard pen drew a stroke (${inked} light pixels; "${pen}")`);
+  await page.focus('#classify-drawing');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('#prediction')?.dataset.label);
+  const keyed = await page.getAttribute('#prediction', 'data-label');
+  check(keyed === '1', `the stroke drawn with the keyboard is classified as ${keyed}`);
+  await page.screenshot({path: path.join(shots, '03b-lenet5-keyboard-drawing.png'), fullPage: true});
+
+  // 6d. an /infer answer that is not JSON, or lacks a requested layer: the error, and no half-drawn results
+  for (const [what, reply, expected] of [
+    ['a 502 with an HTML body', {status: 502, contentType: 'text/html', body: '<html><body>Bad gateway</body></html>'}, /HTTP 502/],
+    ['no output for the layers', {status: 200, contentType: 'application/json', body: JSON.stringify({model_name: 'lenet5', outputs: []})},
+      /no output named 'conv1'/],
+  ]) {
+    await page.route('**/v2/models/lenet5/versions/1/infer', (r) => r.fulfill(reply));
+    expectingHttpErrors = true;
+    await page.setInputFiles('#upload', digitPng);
+    await page.waitForSelector('#try-error:not([hidden])');
+    expectingHttpErrors = false;
+    await page.unroute('**/v2/models/lenet5/versions/1/infer');
+    const text = await page.textContent('#try-error');
+    check(expected.test(text) && (await page.$$('#top5 tbody tr')).length === 0
+      && (await page.$$('#feature-maps canvas')).length === 0,
+      `/infer answering ${what} shows "${text}" and no partial results`);
+  }
+  await page.screenshot({path: path.join(shots, '03c-lenet5-infer-failed.png'), fullPage: true});
 
   // 7. metrics in brief count the requests the page made
   await page.click('#metrics-refresh');
@@ -196,7 +439,55 @@ try {
   const alexMaps = await featureMaps(page, 'conv1');
   check(alexMaps.length === 32 && alexMaps.every((m) => m.width === alexConv1.output_shape[3]),
     `alexnet conv1: 32 of ${alexConv1.output_shape[1]} maps of ${alexConv1.output_shape[3]}x${alexConv1.output_shape[2]} drawn for ${path.basename(photo)}`);
+  for (const layer of alex.layers.filter((l) => l.type === 'conv2d')) {
+    const maps = await featureMaps(page, layer.name);
+    if (maps.length) checkStructure(`alexnet ${layer.name}`, maps, ALEXNET_STRUCTURE);
+  }
   await page.screenshot({path: path.join(shots, '05-alexnet-photo.png'), fullPage: true});
+
+  // 9a. a model without image preprocessing: no draw/upload section (its /config answered without one)
+  await page.route('**/v2/models/lenet5/versions/1/config', async (r) => {
+    const config = await (await r.fetch()).json();
+    delete config.preprocessing;
+    await r.fulfill({status: 200, contentType: 'application/json', body: JSON.stringify(config)});
+  });
+  await page.goto(base + '/ui/#/models/lenet5');
+  await waitReady(page, '#/models/lenet5');
+  await page.unroute('**/v2/models/lenet5/versions/1/config');
+  check(await page.isHidden('#try-view') && (await page.$$('#layers-table tbody tr')).length === summary.layers.length,
+    'a model without preprocessing shows its layer table and hides the draw/upload section');
+  await page.screenshot({path: path.join(shots, '06-no-preprocessing.png'), fullPage: true});
+
+  // 9b. /config (an HTML 503) and /stats (a JSON error) fail: the table is still shown, the status says what failed
+  await page.goto(base + '/ui/#/models/alexnet');
+  await waitReady(page, '#/models/alexnet');
+  check(!(await page.isHidden('#try-view')), 'alexnet shows its try-it section');
+  let release;
+  const configHeld = new Promise((resolve) => { release = resolve; });
+  await page.route('**/v2/models/lenet5/versions/1/config', async (r) => {
+    await configHeld; // answered only once the check below has looked at the page
+    await r.fulfill({status: 503, contentType: 'text/html', body: '<html><body>Service Unavailable</body></html>'});
+  });
+  await page.route('**/v2/models/lenet5/versions/1/stats',
+    (r) => r.fulfill({status: 500, contentType: 'application/problem+json', body: JSON.stringify({status: 500, error: 'statistics are unavailable'})}));
+  expectingHttpErrors = true;
+  const configRequested = page.waitForRequest('**/v2/models/lenet5/versions/1/config');
+  await page.evaluate(() => { location.hash = '#/models/lenet5'; });
+  await configRequested;
+  const tryHiddenAtOnce = await page.isHidden('#try-view');
+  release();
+  await waitReady(page, '#/models/lenet5');
+  expectingHttpErrors = false;
+  await page.unroute('**/v2/models/lenet5/versions/1/config');
+  await page.unroute('**/v2/models/lenet5/versions/1/stats');
+  check(tryHiddenAtOnce, "opening lenet5 hides alexnet's try-it section at once");
+  const failedStatus = await page.textContent('#status');
+  check(/HTTP 503/.test(failedStatus) && /\/config/.test(failedStatus) && /statistics are unavailable/.test(failedStatus)
+    && await page.$eval('#status', (e) => e.classList.contains('error')),
+    `/config and /stats failing: the status says "${failedStatus}"`);
+  check(await page.isHidden('#try-view') && (await page.$$('#layers-table tbody tr')).length === summary.layers.length,
+    'with /config and /stats failing the layer table is still shown (and no try-it section)');
+  await page.screenshot({path: path.join(shots, '07-config-and-stats-failed.png'), fullPage: true});
 
   // 10. accessibility basics: every form control has a label, images have text
   const unlabelled = await page.$$eval('input, select, textarea, button, canvas#pad', (els) => els

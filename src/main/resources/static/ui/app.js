@@ -10,22 +10,67 @@ const FEATURE_MAP_BUDGET = 4_000_000;
 /** Channels drawn per layer. */
 const MAX_CHANNELS = 32;
 const CONV_TYPES = new Set(['conv2d', 'depthwise_conv2d']);
+/** Content types /predictions and /preprocess declare for a raw image body. */
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg']);
 
 const state = {models: [], model: null, version: null, declaredLayers: [], config: null};
 
-async function api(path, options = {}) {
-  const response = await fetch(path, options);
-  const type = response.headers.get('Content-Type') || '';
-  const body = type.includes('json') ? await response.json() : await response.text();
-  if (!response.ok) {
-    const message = typeof body === 'object' && body && body.error ? body.error : `HTTP ${response.status}`;
-    throw new Error(message);
+/** Counts model openings and classifications: an answer that arrives after a newer one started is dropped. */
+let generation = 0;
+
+/**
+ * The error of a failed response: the API's `error` text when the body is JSON with one, else the status line.
+ * Never throws (a proxy's HTML page or an empty body becomes "HTTP 502 Bad Gateway").
+ */
+async function responseError(response, path) {
+  let text = '';
+  try {
+    text = await response.text();
+  } catch (ignored) {
+    // the status line below is all there is
   }
-  return body;
+  let message = `HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`;
+  try {
+    const body = JSON.parse(text);
+    if (body && typeof body.error === 'string' && body.error) {
+      message = body.error;
+    }
+  } catch (ignored) {
+    // not JSON: keep the status line
+  }
+  const error = new Error(message);
+  error.status = response.status;
+  error.path = path;
+  return error;
 }
 
-function status(text) {
-  $('#status').textContent = text;
+async function api(path, options = {}) {
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch (e) {
+    throw new Error(`${path}: no answer from the service (${e.message})`);
+  }
+  if (!response.ok) {
+    throw await responseError(response, path);
+  }
+  const text = await response.text();
+  const type = response.headers.get('Content-Type') || '';
+  if (!type.includes('json')) {
+    return text;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: the answer is not valid JSON (${e.message})`);
+  }
+}
+
+/** The page-wide status line (role=status): progress, or what failed (shown as an error). */
+function status(text, isError = false) {
+  const element = $('#status');
+  element.textContent = text;
+  element.classList.toggle('error', isError && !!text);
 }
 
 function showError(element, error) {
@@ -80,23 +125,55 @@ async function showModel(name) {
   if (!m) {
     throw new Error(`no model named '${name}' is loaded`);
   }
+  const mine = ++generation;
+  // nothing of the previous model stays on screen while this one loads
+  $('#try-view').hidden = true;
+  clearResults();
+  clearLayers();
+  $('#metrics').replaceChildren();
+  $('#metrics-version').textContent = m.latest_version;
   state.model = m;
   state.version = m.latest_version;
+  state.config = null;
+  state.declaredLayers = [];
   $('#model-heading').textContent = `${m.name} (version ${m.latest_version})`;
   $('#model-description').textContent = m.description || '';
   document.title = `convserve — ${m.name}`;
   const declared = m.input_shape.slice(1);
   $('#input-shape').value = declared.join(',');
   $('#batch-size').value = 1;
-  state.config = await api(modelPath('/config'));
-  const summary = await loadLayers(declared, 1);
+  status(`Loading ${m.name}…`);
+  const failed = [];
+  const [config, summary] = await Promise.all([
+    api(modelPath('/config')).catch((e) => {
+      failed.push(`the configuration (/config: ${e.message}), so the try-it section is not shown`);
+      return null;
+    }),
+    loadLayers(declared, 1),
+    loadMetrics().catch((e) => failed.push(`the metrics (/stats: ${e.message})`)),
+  ]);
+  if (mine !== generation) {
+    return;
+  }
+  state.config = config;
   state.declaredLayers = summary ? summary.layers : [];
-  await loadMetrics();
-  const pre = state.config.preprocessing;
-  $('#try-view').hidden = !pre;
+  if (!summary) {
+    failed.push('the layer table (see the error above it)');
+  }
+  const pre = config && config.preprocessing;
   if (pre) {
     setUpTry(pre);
   }
+  $('#try-view').hidden = !pre;
+  status(failed.length ? `Could not load ${failed.join('; ')}.` : '', failed.length > 0);
+}
+
+function clearLayers() {
+  $('#layers-table tbody').replaceChildren();
+  $('#layers-table tfoot').replaceChildren();
+  $('#params-chart').replaceChildren();
+  $('#macs-chart').replaceChildren();
+  showError($('#layers-error'), null);
 }
 
 async function loadLayers(shape, batch) {
@@ -107,6 +184,8 @@ async function loadLayers(shape, batch) {
     renderLayers(summary);
     return summary;
   } catch (e) {
+    // no table of the previous size beside the error: the page shows one input size or the reason there is none
+    clearLayers();
     showError($('#layers-error'), e);
     return null;
   }
@@ -194,7 +273,10 @@ function barChart(container, layers, key, total, colour) {
 
 async function loadMetrics() {
   const stats = await api(modelPath('/stats'));
-  const s = stats.model_stats[0];
+  const s = stats.model_stats && stats.model_stats[0];
+  if (!s) {
+    throw new Error(`/stats has no statistics for ${state.model.name} version ${state.version}`);
+  }
   const items = [
     ['Requests', fmt(s.inference_stats.success.count + s.inference_stats.fail.count)],
     ['Failed', fmt(s.inference_stats.fail.count)],
@@ -235,15 +317,21 @@ function setUpTry(pre) {
   // a digit pad for one-channel models; photos go through the upload field
   $('#draw-panel').hidden = state.model.input_shape[1] !== 1;
   clearPad();
-  $('#top5 tbody').replaceChildren();
-  $('#prediction').textContent = '';
-  $('#feature-maps').replaceChildren();
-  $('#sent-figure').hidden = true;
-  showError($('#try-error'), null);
+  clearResults();
   if (!padReady) {
     initPad();
     padReady = true;
   }
+}
+
+/** Removes the previous image's top 5, feature maps and error. */
+function clearResults() {
+  $('#top5 tbody').replaceChildren();
+  $('#prediction').textContent = '';
+  $('#prediction').dataset.label = '';
+  $('#feature-maps').replaceChildren();
+  $('#sent-figure').hidden = true;
+  showError($('#try-error'), null);
 }
 
 /** The pad draws in the model's polarity: light strokes on dark unless the model inverts its images. */
@@ -294,6 +382,7 @@ function initPad() {
   };
   pad.addEventListener('pointerup', end);
   pad.addEventListener('pointercancel', end);
+  initKeyboardPen(pad, ctx);
   $('#clear').addEventListener('click', clearPad);
   $('#classify-drawing').addEventListener('click', async () => {
     try {
@@ -305,9 +394,75 @@ function initPad() {
   });
   $('#upload').addEventListener('change', async (e) => {
     const file = e.target.files[0];
+    // emptied at once, so that choosing the same file again is a change (and classifies again)
+    e.target.value = '';
     if (file) {
       await classify(file);
     }
+  });
+}
+
+/**
+ * The pad from the keyboard: a pen starts in the middle, arrow keys move it (Shift: small steps), Space puts it
+ * down (drawing a dot) or lifts it; moving with the pen down draws. The pen is shown by an outline over the pad
+ * (not drawn into the image) and its state is announced in #pen-state.
+ */
+function initKeyboardPen(pad, ctx) {
+  const cursor = $('#pen');
+  const pen = {x: pad.width / 2, y: pad.height / 2, down: false};
+  const show = () => {
+    cursor.style.left = `${100 * pen.x / pad.width}%`;
+    cursor.style.top = `${100 * pen.y / pad.height}%`;
+    cursor.classList.toggle('down', pen.down);
+  };
+  const announce = () => {
+    $('#pen-state').textContent = `Pen ${pen.down ? 'down' : 'up'} at ${Math.round(pen.x)}, ${Math.round(pen.y)}.`;
+  };
+  const steps = {ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1]};
+  pad.addEventListener('keydown', (e) => {
+    if (e.key === ' ') {
+      pen.down = !pen.down;
+      if (pen.down) {
+        ctx.fillStyle = padColours().stroke;
+        ctx.beginPath();
+        ctx.arc(pen.x, pen.y, 10, 0, 2 * Math.PI);
+        ctx.fill();
+      }
+      announce();
+    } else if (e.key === 'Escape' && pen.down) {
+      pen.down = false;
+      announce();
+    } else if (steps[e.key]) {
+      const step = e.shiftKey ? 4 : 14;
+      const [dx, dy] = steps[e.key];
+      const x = Math.min(pad.width, Math.max(0, pen.x + dx * step));
+      const y = Math.min(pad.height, Math.max(0, pen.y + dy * step));
+      if (pen.down) {
+        ctx.strokeStyle = padColours().stroke;
+        ctx.lineWidth = 20;
+        ctx.lineCap = 'round';
+        ctx.beginPath();
+        ctx.moveTo(pen.x, pen.y);
+        ctx.lineTo(x, y);
+        ctx.stroke();
+      }
+      pen.x = x;
+      pen.y = y;
+    } else {
+      return;
+    }
+    e.preventDefault();
+    show();
+  });
+  pad.addEventListener('keyup', (e) => {
+    if (steps[e.key]) announce();
+  });
+  pad.addEventListener('focus', () => {
+    cursor.hidden = false;
+    show();
+  });
+  pad.addEventListener('blur', () => {
+    cursor.hidden = true;
   });
 }
 
@@ -364,26 +519,47 @@ async function drawingBlob(center) {
   return new Promise((resolve) => out.toBlob(resolve, 'image/png'));
 }
 
+/**
+ * Sends the image to /predictions and the feature maps' requests, then shows all of it at once: an error leaves
+ * the results empty with the API's error text, never the previous image's results beside the new image.
+ */
 async function classify(blob) {
-  showError($('#try-error'), null);
-  const sent = $('#sent');
-  if (sent.src) URL.revokeObjectURL(sent.src);
-  sent.src = URL.createObjectURL(blob);
-  $('#sent-figure').hidden = false;
-  const type = blob.type || 'application/octet-stream';
+  const mine = ++generation;
+  clearResults();
+  // the API takes PNG and JPEG by name; anything else goes as bytes, and the API says what it makes of them
+  const type = IMAGE_TYPES.has(blob.type) ? blob.type : 'application/octet-stream';
   status('Classifying…');
+  let failure = null;
   try {
     const m = encodeURIComponent(state.model.name);
     const v = encodeURIComponent(state.version);
     const result = await api(`/predictions/${m}/${v}?top_k=5`, {method: 'POST', headers: {'Content-Type': type}, body: blob});
+    const maps = await featureMaps(blob, type);
+    if (mine !== generation) {
+      return;
+    }
+    const sent = $('#sent');
+    if (sent.src) URL.revokeObjectURL(sent.src);
+    sent.src = URL.createObjectURL(blob);
+    $('#sent-figure').hidden = false;
     renderTop5(result.predictions);
-    await renderFeatureMaps(blob, type);
-    status('');
+    renderFeatureMaps(maps);
   } catch (e) {
-    showError($('#try-error'), e);
-    status('');
+    if (mine !== generation) {
+      return;
+    }
+    failure = e;
+    clearResults();
+    showError($('#try-error'), `Could not classify the image: ${e.message}`);
   }
-  loadMetrics().catch(() => {});
+  status('');
+  try {
+    await loadMetrics();
+  } catch (e) {
+    if (!failure && mine === generation) {
+      status(`Could not refresh the metrics (/stats: ${e.message}).`, true);
+    }
+  }
 }
 
 function renderTop5(predictions) {
@@ -408,17 +584,36 @@ function renderTop5(predictions) {
 
 // ---------------------------------------------------------------- feature maps
 
-async function renderFeatureMaps(blob, type) {
+/**
+ * Fetches the feature maps of the convolution layers that fit the budget (the others get a button later):
+ * {input, convs, now, tensors}.
+ */
+async function featureMaps(blob, type) {
+  const convs = state.declaredLayers.filter((l) => CONV_TYPES.has(l.type));
+  if (convs.length === 0) {
+    return {input: null, convs, now: new Set(), tensors: new Map()};
+  }
+  const input = await api(modelPath('/preprocess'), {method: 'POST', headers: {'Content-Type': type}, body: blob});
+  let budget = FEATURE_MAP_BUDGET;
+  const now = new Set();
+  for (const layer of convs) {
+    const [, c, h, w] = layer.output_shape;
+    if (c * h * w <= budget) {
+      budget -= c * h * w;
+      now.add(layer.name);
+    }
+  }
+  const tensors = now.size ? await fetchMaps(input, convs.filter((l) => now.has(l.name))) : new Map();
+  return {input, convs, now, tensors};
+}
+
+function renderFeatureMaps({input, convs, now, tensors}) {
   const container = $('#feature-maps');
   container.replaceChildren();
-  const convs = state.declaredLayers.filter((l) => CONV_TYPES.has(l.type));
   if (convs.length === 0) {
     container.textContent = 'This model has no convolution layers.';
     return;
   }
-  const input = await api(modelPath('/preprocess'), {method: 'POST', headers: {'Content-Type': type}, body: blob});
-  let budget = FEATURE_MAP_BUDGET;
-  const now = [];
   for (const layer of convs) {
     const section = document.createElement('section');
     section.className = 'fmap-layer';
@@ -429,9 +624,9 @@ async function renderFeatureMaps(blob, type) {
     section.appendChild(heading);
     container.appendChild(section);
     const values = c * h * w;
-    if (values <= budget) {
-      budget -= values;
-      now.push(layer);
+    const t = tensors.get(layer.name);
+    if (now.has(layer.name)) {
+      drawMaps(section, t.shape, t.data);
     } else {
       const button = document.createElement('button');
       button.type = 'button';
@@ -439,57 +634,87 @@ async function renderFeatureMaps(blob, type) {
       button.textContent = `Load ${layer.name}'s ${fmt(values)} values`;
       button.addEventListener('click', async () => {
         button.disabled = true;
+        const mine = generation;
         try {
-          await fetchMaps(input, [layer]);
-          button.remove();
+          const more = await fetchMaps(input, [layer]);
+          if (mine === generation) {
+            const m = more.get(layer.name);
+            drawMaps(section, m.shape, m.data);
+            button.remove();
+          }
         } catch (e) {
-          showError($('#try-error'), e);
+          showError($('#try-error'), `Could not load ${layer.name}'s feature maps: ${e.message}`);
           button.disabled = false;
         }
       });
       section.appendChild(button);
     }
   }
-  if (now.length) {
-    await fetchMaps(input, now);
-  }
 }
 
+/** The outputs of `layers` for the preprocessed input, as binary tensors: name -> {shape, data}. */
 async function fetchMaps(input, layers) {
   const request = {
     inputs: input.inputs,
     outputs: layers.map((l) => ({name: l.name, parameters: {binary_data: true}})),
   };
-  const response = await fetch(modelPath('/infer'), {
-    method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(request),
-  });
-  const tensors = await readInferResponse(response);
+  const path = modelPath('/infer');
+  let response;
+  try {
+    response = await fetch(path, {
+      method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(request),
+    });
+  } catch (e) {
+    throw new Error(`${path}: no answer from the service (${e.message})`);
+  }
+  const tensors = await readInferResponse(response, path);
   for (const layer of layers) {
     const t = tensors.get(layer.name);
-    const section = document.querySelector(`.fmap-layer[data-layer="${CSS.escape(layer.name)}"]`);
-    drawMaps(section, t.shape, t.data);
+    if (!t) {
+      throw new Error(`/infer answered no output named '${layer.name}' (outputs: ${[...tensors.keys()].join(', ') || 'none'})`);
+    }
+    const [n, c, h, w] = t.shape || [];
+    if (t.shape.length !== 4 || t.data.length < n * c * h * w) {
+      throw new Error(`/infer's output '${layer.name}' has shape ${shapeText(t.shape)} and ${t.data.length} values; `
+        + 'expected [N, C, H, W] and N·C·H·W values');
+    }
   }
+  return tensors;
 }
 
-/** Reads a v2 infer response, JSON or binary (`Inference-Header-Content-Length`), into name -> {shape, data}. */
-async function readInferResponse(response) {
+/**
+ * Reads a v2 infer response, JSON or binary (`Inference-Header-Content-Length`), into name -> {shape, data}.
+ * A failed response becomes an Error with the API's `error` text (or its status), whatever its body.
+ */
+async function readInferResponse(response, path) {
+  if (!response.ok) {
+    throw await responseError(response, path);
+  }
   const buffer = await response.arrayBuffer();
   const headerLength = response.headers.get('Inference-Header-Content-Length');
   const jsonEnd = headerLength === null ? buffer.byteLength : Number(headerLength);
-  const header = JSON.parse(new TextDecoder().decode(buffer.slice(0, jsonEnd)));
-  if (!response.ok) {
-    throw new Error(header.error || `HTTP ${response.status}`);
+  if (!(jsonEnd >= 0 && jsonEnd <= buffer.byteLength)) {
+    throw new Error(`${path}: Inference-Header-Content-Length ${headerLength} does not fit a ${buffer.byteLength}-byte body`);
+  }
+  let header;
+  try {
+    header = JSON.parse(new TextDecoder().decode(buffer.slice(0, jsonEnd)));
+  } catch (e) {
+    throw new Error(`${path}: the answer's header is not valid JSON (${e.message})`);
   }
   const tensors = new Map();
   let offset = jsonEnd;
-  for (const out of header.outputs) {
+  for (const out of header.outputs || []) {
     let data;
     const size = out.parameters && out.parameters.binary_data_size;
     if (size !== undefined) {
+      if (offset + size > buffer.byteLength || size % 4 !== 0) {
+        throw new Error(`${path}: output '${out.name}' claims ${size} bytes, the body has ${buffer.byteLength - offset} left`);
+      }
       data = new Float32Array(buffer.slice(offset, offset + size));
       offset += size;
     } else {
-      data = Float32Array.from(out.data);
+      data = Float32Array.from(out.data || []);
     }
     tensors.set(out.name, {shape: out.shape, data});
   }
@@ -540,6 +765,7 @@ function drawMaps(section, shape, data) {
 
 async function route() {
   const match = location.hash.match(/^#\/models\/(.+)$/);
+  status('');
   try {
     if (state.models.length === 0 || !match) {
       await loadModels();
@@ -551,7 +777,8 @@ async function route() {
     }
     document.body.dataset.ready = location.hash || '#/';
   } catch (e) {
-    status('Error: ' + e.message);
+    status('Error: ' + e.message, true);
+    document.body.dataset.ready = location.hash || '#/';
   }
 }
 
@@ -560,7 +787,9 @@ $('#shape-form').addEventListener('submit', async (e) => {
   const shape = $('#input-shape').value.split(',').map((s) => Number(s.trim()));
   await loadLayers(shape, Number($('#batch-size').value));
 });
-$('#metrics-refresh').addEventListener('click', () => loadMetrics().catch((e) => status(e.message)));
+$('#metrics-refresh').addEventListener('click', () => loadMetrics()
+  .then(() => status(''))
+  .catch((e) => status(`Could not refresh the metrics (/stats: ${e.message}).`, true)));
 window.addEventListener('hashchange', () => {
   delete document.body.dataset.ready;
   route();

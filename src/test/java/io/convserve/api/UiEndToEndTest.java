@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,6 +27,9 @@ class UiEndToEndTest extends ValidatedApiTest {
     static final Path SCREENSHOTS = Path.of("target/e2e-screenshots");
     static final Path DIGIT = Path.of("../shared/data/mnist/png/00004_label4.png");
     static final Path PHOTO = Path.of("../shared/data/photos/coffee.png");
+    private static final Pattern LOCKED_PLAYWRIGHT =
+            Pattern.compile("\"node_modules/playwright-core\"\\s*:\\s*\\{[^}]*?\"version\"\\s*:\\s*\"([^\"]+)\"");
+    private static final Pattern PACKAGE_VERSION = Pattern.compile("\"version\"\\s*:\\s*\"([^\"]+)\"");
 
     @Test
     void rootLeadsToThePage() throws Exception {
@@ -42,7 +47,10 @@ class UiEndToEndTest extends ValidatedApiTest {
 
     @Test
     void pageWorksInChromium() throws Exception {
-        assertThat(DIGIT).as("an MNIST digit from ../shared/data").exists();
+        assertThat(DIGIT).as("the MNIST digit %s (../shared/data beside the checkout, see ../shared/data/README.md)",
+                DIGIT.toAbsolutePath().normalize()).isRegularFile();
+        assertThat(PHOTO).as("the photo %s (../shared/data beside the checkout, see ../shared/data/README.md)",
+                PHOTO.toAbsolutePath().normalize()).isRegularFile();
         installPlaywrightCore();
         String label = DIGIT.getFileName().toString().replaceAll(".*label(\\d+)\\.png", "$1");
         Process node = new ProcessBuilder("node", "ui.e2e.mjs", "http://localhost:" + proxy.port(),
@@ -58,14 +66,20 @@ class UiEndToEndTest extends ValidatedApiTest {
         assertThat(done).as("the browser test finished within 4 minutes:\n" + output).isTrue();
         assertThat(node.exitValue()).as("browser test output:\n" + output).isZero();
         assertThat(output).doesNotContain("FAIL").contains("classified as 7", "feature maps");
-        assertThat(List.of("01-models.png", "02-lenet5-drawn-7.png", "03-lenet5-uploaded-digit.png", "04-alexnet.png",
-                "05-alexnet-photo.png"))
+        assertThat(List.of("00-keyboard-light.png", "00-keyboard-dark.png", "01-models.png", "02-lenet5-drawn-7.png",
+                "02a-lenet5-impossible-input.png", "03-lenet5-uploaded-digit.png", "03a-lenet5-not-an-image.png",
+                "03b-lenet5-keyboard-drawing.png", "03c-lenet5-infer-failed.png", "04-alexnet.png", "05-alexnet-photo.png",
+                "06-no-preprocessing.png", "07-config-and-stats-failed.png"))
                 .allSatisfy(shot -> assertThat(SCREENSHOTS.resolve(shot)).isNotEmptyFile());
     }
 
-    /** {@code npm ci} from the committed lock file, once per checkout (the npm registry is reachable). */
+    /**
+     * {@code npm ci} from the committed lock file (the npm registry is reachable) unless node_modules already holds
+     * what it locks: npm's own record {@code node_modules/.package-lock.json} is not older than the lock file and
+     * the installed playwright-core has the locked version.
+     */
     private static void installPlaywrightCore() throws IOException, InterruptedException {
-        if (Files.isDirectory(E2E.resolve("node_modules/playwright-core"))) {
+        if (installedMatchesLock()) {
             return;
         }
         Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(E2E.toFile())
@@ -73,5 +87,25 @@ class UiEndToEndTest extends ValidatedApiTest {
         boolean done = npm.waitFor(5, TimeUnit.MINUTES);
         String output = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(done && npm.exitValue() == 0).as("npm ci in src/test/e2e:\n" + output).isTrue();
+    }
+
+    static boolean installedMatchesLock() throws IOException {
+        Path lock = E2E.resolve("package-lock.json");
+        Path installedLock = E2E.resolve("node_modules/.package-lock.json");
+        Path installed = E2E.resolve("node_modules/playwright-core/package.json");
+        if (!Files.isRegularFile(installedLock) || !Files.isRegularFile(installed)
+                || Files.getLastModifiedTime(lock).compareTo(Files.getLastModifiedTime(installedLock)) > 0) {
+            return false;
+        }
+        String locked = lockedVersion(Files.readString(lock));
+        String present = PACKAGE_VERSION.matcher(Files.readString(installed)).results()
+                .map(m -> m.group(1)).findFirst().orElse(null);
+        return locked != null && locked.equals(present);
+    }
+
+    /** The version of {@code node_modules/playwright-core} in a lock file (lockfileVersion 2 or 3). */
+    static String lockedVersion(String lock) {
+        Matcher entry = LOCKED_PLAYWRIGHT.matcher(lock);
+        return entry.find() ? entry.group(1) : null;
     }
 }
