@@ -17,14 +17,18 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.MetricSpec;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,14 +39,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The Helm chart: strict lint, template with default and non-default values, and every rendered manifest read
- * strictly into fabric8's Kubernetes model classes (unknown fields and wrong types rejected) plus the required
- * fields and cross-references a real API server and kubelet would insist on. Also the KServe manifests.
+ * The Helm chart: strict lint with default and each non-default values file, template with them, and every rendered
+ * manifest read strictly into fabric8's Kubernetes model classes (unknown fields and wrong types rejected) plus the
+ * required fields and cross-references a real API server and kubelet would insist on (fabric8's classes mark no
+ * field required and carry no JSON schemas, so these are written out per kind). Also the KServe manifests.
  */
 class HelmChartTest {
 
@@ -63,11 +72,47 @@ class HelmChartTest {
             "apps/v1/Deployment", Deployment.class,
             "autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class,
             "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class);
+    private static final Set<String> ACCESS_MODES = Set.of("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany",
+            "ReadWriteOncePod");
+    /** The blocks of an autoscaling/v2 MetricSpec, by its type. */
+    private static final Map<String, java.util.function.Function<MetricSpec, Object>> METRIC_SOURCES = Map.of(
+            "Resource", MetricSpec::getResource, "Pods", MetricSpec::getPods, "Object", MetricSpec::getObject,
+            "External", MetricSpec::getExternal, "ContainerResource", MetricSpec::getContainerResource);
+    /** KServe's ServingRuntime protocolVersions (the protocol version constants of serving.kserve.io). */
+    private static final Set<String> KSERVE_PROTOCOLS = Set.of("v1", "v2", "grpc-v1", "grpc-v2");
 
     @Test
     void lintsStrictlyClean() {
         LintResult result = new Helm(CHART).lint().strict().call();
         assertThat(result.isFailed()).as(String.join("\n", result.getMessages())).isFalse();
+    }
+
+    /**
+     * {@code helm lint --strict -f file} for each non-default values file: helm-java's lint takes no values, so the
+     * chart is copied with the file merged over its values.yaml (maps deeply, anything else replaced, as Helm does).
+     */
+    @ParameterizedTest
+    @MethodSource("valuesFiles")
+    void lintsStrictlyCleanWithValuesFile(String valuesFile, @TempDir Path dir) throws Exception {
+        Path chart = chartWithValues(VALUES.resolve(valuesFile), dir.resolve("convserve"));
+        LintResult result = new Helm(chart).lint().strict().call();
+        assertThat(result.isFailed()).as(valuesFile + ":\n" + String.join("\n", result.getMessages())).isFalse();
+    }
+
+    @Test
+    void lintWithAValuesFileFailsWhereHelmWould(@TempDir Path dir) throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), "replicaCount: two\n");
+        LintResult result = new Helm(chartWithValues(bad, dir.resolve("convserve"))).lint().strict().call();
+        assertThat(result.isFailed()).as("lint of replicaCount: two").isTrue();
+        assertThat(String.join("\n", result.getMessages())).contains("replicaCount");
+    }
+
+    static Stream<String> valuesFiles() throws IOException {
+        try (Stream<Path> files = Files.list(VALUES)) {
+            List<String> names = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".yaml")).sorted().toList();
+            assertThat(names).as("values files in " + VALUES).isNotEmpty();
+            return names.stream();
+        }
     }
 
     @Test
@@ -130,6 +175,27 @@ class HelmChartTest {
         assertThat(volume(pod, "models").getPersistentVolumeClaim().getClaimName()).isEqualTo("shared-models");
     }
 
+    /** One replica with minAvailable 1 would block every node drain: then there is no PodDisruptionBudget. */
+    @ParameterizedTest(name = "autoscaling {0}, replicaCount {1}, autoscalingMinReplicas {2}: PDB {3}")
+    @CsvSource({"false, 1, 2, false", "false, 2, 2, true", "true, 1, 1, false", "true, 1, 2, true", "true, 3, 3, true"})
+    void podDisruptionBudgetOnlyWithTwoReplicasOrMore(boolean autoscaling, int replicas, int minReplicas, boolean pdb)
+            throws Exception {
+        Map<String, JsonNode> docs = render(null, Map.of("autoscalingEnabled", String.valueOf(autoscaling),
+                "replicaCount", String.valueOf(replicas), "autoscalingMinReplicas", String.valueOf(minReplicas),
+                "autoscalingMaxReplicas", "10"));
+        assertThat(docs.containsKey("PodDisruptionBudget")).isEqualTo(pdb);
+        if (pdb) {
+            assertThat(read(docs.get("PodDisruptionBudget"), PodDisruptionBudget.class).getSpec().getMinAvailable()
+                    .getIntVal()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void podDisruptionBudgetRefusesMinAvailableOfAllReplicas() {
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("t").set("pdbMinAvailable", "2").call())
+                .hasMessageContaining("pdbMinAvailable 2 must be below the 2 replicas (autoscalingMinReplicas)");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"servicePort=http", "replicaCount=two", "modelSource=s3", "autoscalingEnabled=maybe",
             "memoryLimit=lots", "unknownValue=1", "runAsUser=0"})
@@ -152,6 +218,7 @@ class HelmChartTest {
         assertThat(runtime.path("apiVersion").asText()).isEqualTo("serving.kserve.io/v1alpha1");
         assertThat(runtime.path("kind").asText()).isEqualTo("ServingRuntime");
         assertThat(runtime.path("metadata").path("name").asText()).isEqualTo("convserve");
+        checkServingRuntime(runtime);
         JsonNode spec = runtime.path("spec");
         assertThat(spec.path("protocolVersions").toString()).isEqualTo("[\"v2\"]");
         assertThat(spec.path("supportedModelFormats").get(0).path("name").asText()).isEqualTo("convserve");
@@ -183,11 +250,18 @@ class HelmChartTest {
 
     // ---------------------------------------------------------------------------------------------------------
 
-    /** Renders the chart, validates every document and the references between them; returns them by kind. */
     private Map<String, JsonNode> render(String valuesFile) throws Exception {
+        return render(valuesFile, Map.of());
+    }
+
+    /** Renders the chart, validates every document and the references between them; returns them by kind. */
+    private Map<String, JsonNode> render(String valuesFile, Map<String, String> set) throws Exception {
         var template = new Helm(CHART).template().withName("demo").withNamespace("ml");
         if (valuesFile != null) {
             template = template.withValuesFile(VALUES.resolve(valuesFile));
+        }
+        for (Map.Entry<String, String> e : set.entrySet()) {
+            template = template.set(e.getKey(), e.getValue());
         }
         String rendered = template.call();
         Map<String, JsonNode> byKind = new LinkedHashMap<>();
@@ -296,18 +370,24 @@ class HelmChartTest {
         assertThat(volume(pod, "config").getConfigMap().getName()).isEqualTo(config.getMetadata().getName());
         assertThat(volume(pod, "tmp").getEmptyDir()).isNotNull();
 
+        checkConfigMap(config);
+        if (docs.containsKey("PersistentVolumeClaim")) {
+            checkPersistentVolumeClaim(read(docs.get("PersistentVolumeClaim"), PersistentVolumeClaim.class));
+        }
         if (docs.containsKey("HorizontalPodAutoscaler")) {
             HorizontalPodAutoscaler hpa = read(docs.get("HorizontalPodAutoscaler"), HorizontalPodAutoscaler.class);
+            checkHorizontalPodAutoscaler(hpa);
             assertThat(hpa.getSpec().getScaleTargetRef().getKind()).isEqualTo("Deployment");
             assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(deployment.getMetadata().getName());
-            assertThat(hpa.getSpec().getMaxReplicas()).isGreaterThanOrEqualTo(hpa.getSpec().getMinReplicas());
         }
         if (docs.containsKey("PodDisruptionBudget")) {
             PodDisruptionBudget pdb = read(docs.get("PodDisruptionBudget"), PodDisruptionBudget.class);
+            checkPodDisruptionBudget(pdb);
             assertThat(podLabels).containsAllEntriesOf(pdb.getSpec().getSelector().getMatchLabels());
         }
         if (docs.containsKey("ServiceMonitor")) {
             JsonNode monitor = docs.get("ServiceMonitor");
+            checkServiceMonitor(monitor);
             assertThat(monitor.path("apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
             assertThat(fieldNames(monitor)).containsExactlyInAnyOrder("apiVersion", "kind", "metadata", "spec");
             assertThat(fieldNames(monitor.path("spec"))).containsExactlyInAnyOrder("selector", "endpoints");
@@ -319,6 +399,173 @@ class HelmChartTest {
             assertThat(endpoint.path("path").asText()).isEqualTo("/actuator/prometheus");
             assertThat(service.getSpec().getPorts()).extracting(p -> p.getName()).contains(endpoint.path("port").asText());
         }
+    }
+
+    /** The checks below catch what they claim: each broken document is refused, naming the field. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "PodDisruptionBudget|{spec: {minAvailable: 1, maxUnavailable: 1, selector: {matchLabels: {a: b}}}}|exactly one of",
+        "PodDisruptionBudget|{spec: {minAvailable: 1}}|selector",
+        "PersistentVolumeClaim|{spec: {resources: {requests: {storage: 1Gi}}}}|accessModes",
+        "PersistentVolumeClaim|{spec: {accessModes: [ReadWriteOnce]}}|resources.requests.storage",
+        "HorizontalPodAutoscaler|{spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: d}, maxReplicas: 2, metrics: [{type: Pods}]}}|Pods metric",
+        "HorizontalPodAutoscaler|{spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment}, maxReplicas: 2, metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}]}}|scaleTargetRef.name",
+        "ConfigMap|{data: {}}|ConfigMap data",
+        "ServiceMonitor|{spec: {selector: {matchLabels: {a: b}}, endpoints: []}}|endpoints",
+        "ServingRuntime|{spec: {supportedModelFormats: [{name: x, version: '1', autoSelect: true}], protocolVersions: [v3], containers: [{name: c, image: i}]}}|protocolVersions",
+        "ServingRuntime|{spec: {supportedModelFormats: [{name: x}], protocolVersions: [v2], containers: [{name: c, image: i}]}}|supportedModelFormats[0].version",
+        "ServingRuntime|{spec: {supportedModelFormats: [{name: x, version: '1', autoSelect: true}], protocolVersions: [v2], containers: [{name: c}]}}|containers[0].image",
+    })
+    void requiredFieldChecksRefuseBrokenDocuments(String kind, String yaml, String message) throws Exception {
+        JsonNode node = YAML.readTree(yaml);
+        assertThatThrownBy(() -> {
+            switch (kind) {
+                case "PodDisruptionBudget" -> checkPodDisruptionBudget(STRICT.treeToValue(node, PodDisruptionBudget.class));
+                case "PersistentVolumeClaim" -> checkPersistentVolumeClaim(STRICT.treeToValue(node, PersistentVolumeClaim.class));
+                case "HorizontalPodAutoscaler" -> checkHorizontalPodAutoscaler(
+                        STRICT.treeToValue(node, HorizontalPodAutoscaler.class));
+                case "ConfigMap" -> checkConfigMap(STRICT.treeToValue(node, ConfigMap.class));
+                case "ServiceMonitor" -> checkServiceMonitor(node);
+                case "ServingRuntime" -> checkServingRuntime(node);
+                default -> throw new IllegalArgumentException(kind);
+            }
+        }).isInstanceOf(AssertionError.class).hasMessageContaining(message);
+    }
+
+    /** PVC: spec.accessModes (known modes) and spec.resources.requests.storage (a positive quantity). */
+    private static void checkPersistentVolumeClaim(PersistentVolumeClaim pvc) {
+        assertThat(pvc.getSpec()).as("PersistentVolumeClaim spec").isNotNull();
+        assertThat(pvc.getSpec().getAccessModes()).as("PersistentVolumeClaim spec.accessModes").isNotEmpty()
+                .allSatisfy(mode -> assertThat(ACCESS_MODES).as("PersistentVolumeClaim spec.accessModes").contains(mode));
+        Quantity storage = pvc.getSpec().getResources() == null || pvc.getSpec().getResources().getRequests() == null
+                ? null : pvc.getSpec().getResources().getRequests().get("storage");
+        assertThat(storage).as("PersistentVolumeClaim spec.resources.requests.storage").isNotNull();
+        assertThat(storage.getNumericalAmount()).as("PersistentVolumeClaim spec.resources.requests.storage").isPositive();
+    }
+
+    /** PDB: exactly one of minAvailable and maxUnavailable, and a selector with labels. */
+    private static void checkPodDisruptionBudget(PodDisruptionBudget pdb) {
+        assertThat(pdb.getSpec()).as("PodDisruptionBudget spec").isNotNull();
+        assertThat(pdb.getSpec().getMinAvailable() == null).as("PodDisruptionBudget: exactly one of spec.minAvailable"
+                + " and spec.maxUnavailable").isNotEqualTo(pdb.getSpec().getMaxUnavailable() == null);
+        assertThat(pdb.getSpec().getSelector()).as("PodDisruptionBudget spec.selector").isNotNull();
+        assertThat(pdb.getSpec().getSelector().getMatchLabels()).as("PodDisruptionBudget spec.selector.matchLabels")
+                .isNotEmpty();
+    }
+
+    /** HPA: scaleTargetRef's apiVersion, kind and name; replica bounds; each metric with the block its type names. */
+    private static void checkHorizontalPodAutoscaler(HorizontalPodAutoscaler hpa) {
+        var spec = hpa.getSpec();
+        assertThat(spec).as("HorizontalPodAutoscaler spec").isNotNull();
+        assertThat(spec.getScaleTargetRef()).as("HorizontalPodAutoscaler spec.scaleTargetRef").isNotNull();
+        assertThat(spec.getScaleTargetRef().getApiVersion()).as("HorizontalPodAutoscaler spec.scaleTargetRef.apiVersion")
+                .isNotBlank();
+        assertThat(spec.getScaleTargetRef().getKind()).as("HorizontalPodAutoscaler spec.scaleTargetRef.kind").isNotBlank();
+        assertThat(spec.getScaleTargetRef().getName()).as("HorizontalPodAutoscaler spec.scaleTargetRef.name").isNotBlank();
+        assertThat(spec.getMaxReplicas()).as("HorizontalPodAutoscaler spec.maxReplicas").isNotNull().isPositive();
+        if (spec.getMinReplicas() != null) {
+            assertThat(spec.getMinReplicas()).as("HorizontalPodAutoscaler spec.minReplicas").isPositive()
+                    .isLessThanOrEqualTo(spec.getMaxReplicas());
+        }
+        assertThat(spec.getMetrics()).as("HorizontalPodAutoscaler spec.metrics").isNotEmpty();
+        for (MetricSpec metric : spec.getMetrics()) {
+            assertThat(METRIC_SOURCES).as("HorizontalPodAutoscaler metric type").containsKey(metric.getType());
+            assertThat(METRIC_SOURCES.get(metric.getType()).apply(metric))
+                    .as("HorizontalPodAutoscaler: a " + metric.getType() + " metric needs its "
+                            + metric.getType().substring(0, 1).toLowerCase() + metric.getType().substring(1) + " block")
+                    .isNotNull();
+        }
+    }
+
+    /** ConfigMap: some data, every key a valid one and no value empty. */
+    private static void checkConfigMap(ConfigMap config) {
+        assertThat(config.getData()).as("ConfigMap data").isNotEmpty();
+        config.getData().forEach((key, value) -> {
+            assertThat(key).as("ConfigMap data key").matches("[-._a-zA-Z0-9]+");
+            assertThat(value).as("ConfigMap data." + key).isNotBlank();
+        });
+    }
+
+    /** ServiceMonitor (monitoring.coreos.com/v1): a selector with labels and endpoints, each naming a port. */
+    private static void checkServiceMonitor(JsonNode monitor) {
+        JsonNode spec = monitor.path("spec");
+        assertThat(spec.path("selector").path("matchLabels").size()).as("ServiceMonitor spec.selector.matchLabels")
+                .isPositive();
+        assertThat(spec.path("endpoints").isArray() && !spec.path("endpoints").isEmpty())
+                .as("ServiceMonitor spec.endpoints").isTrue();
+        for (JsonNode endpoint : spec.path("endpoints")) {
+            assertThat(endpoint.path("port").asText(endpoint.path("targetPort").asText()))
+                    .as("ServiceMonitor spec.endpoints[*].port").isNotBlank();
+        }
+    }
+
+    /**
+     * KServe ServingRuntime: supportedModelFormats[*] with name, version and autoSelect; containers[*] with name and
+     * image; protocolVersions among v1, v2, grpc-v1 and grpc-v2.
+     */
+    private static void checkServingRuntime(JsonNode runtime) {
+        JsonNode spec = runtime.path("spec");
+        JsonNode formats = spec.path("supportedModelFormats");
+        assertThat(formats.isArray() && !formats.isEmpty()).as("ServingRuntime spec.supportedModelFormats").isTrue();
+        for (int i = 0; i < formats.size(); i++) {
+            JsonNode f = formats.get(i);
+            String at = "ServingRuntime spec.supportedModelFormats[" + i + "].";
+            assertThat(f.path("name").isTextual() && !f.path("name").asText().isBlank()).as(at + "name").isTrue();
+            assertThat(f.path("version").isTextual() && !f.path("version").asText().isBlank())
+                    .as(at + "version (a string)").isTrue();
+            assertThat(f.path("autoSelect").isBoolean()).as(at + "autoSelect (a boolean)").isTrue();
+        }
+        JsonNode containers = spec.path("containers");
+        assertThat(containers.isArray() && !containers.isEmpty()).as("ServingRuntime spec.containers").isTrue();
+        for (int i = 0; i < containers.size(); i++) {
+            JsonNode c = containers.get(i);
+            assertThat(c.path("name").asText()).as("ServingRuntime spec.containers[" + i + "].name").isNotBlank();
+            assertThat(c.path("image").asText()).as("ServingRuntime spec.containers[" + i + "].image").isNotBlank();
+        }
+        JsonNode protocols = spec.path("protocolVersions");
+        assertThat(protocols.isArray() && !protocols.isEmpty()).as("ServingRuntime spec.protocolVersions").isTrue();
+        for (JsonNode p : protocols) {
+            assertThat(KSERVE_PROTOCOLS).as("ServingRuntime spec.protocolVersions value " + p).contains(p.asText());
+        }
+    }
+
+    /** A copy of the chart whose values.yaml is its own with {@code valuesFile} merged over it. */
+    private static Path chartWithValues(Path valuesFile, Path copy) throws IOException {
+        try (Stream<Path> files = Files.walk(CHART)) {
+            files.forEach(f -> {
+                try {
+                    Path target = copy.resolve(CHART.relativize(f).toString());
+                    if (Files.isDirectory(f)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(f, target);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+        var mapType = YAML.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class);
+        Map<String, Object> values = YAML.readValue(CHART.resolve("values.yaml").toFile(), mapType);
+        Map<String, Object> overrides = YAML.readValue(valuesFile.toFile(), mapType);
+        Files.writeString(copy.resolve("values.yaml"), YAML.writeValueAsString(merge(values, overrides)));
+        return copy;
+    }
+
+    /** Helm's coalescing of a values file over the chart's: maps merge key by key, anything else is replaced. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> merge(Map<String, Object> base, Map<String, Object> over) {
+        Map<String, Object> merged = new LinkedHashMap<>(base);
+        over.forEach((key, value) -> {
+            if (value instanceof Map<?, ?> m && merged.get(key) instanceof Map<?, ?> b) {
+                merged.put(key, merge((Map<String, Object>) b, (Map<String, Object>) m));
+            } else if (value == null) {
+                merged.remove(key);
+            } else {
+                merged.put(key, value);
+            }
+        });
+        return merged;
     }
 
     private static void assertProbe(Probe probe, String path, Set<String> portNames) {
