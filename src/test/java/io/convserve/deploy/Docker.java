@@ -17,7 +17,10 @@ import org.testcontainers.DockerClientFactory;
 /** What the container tests share: the engine check, the images to build from, and running the docker CLIs. */
 final class Docker {
 
-    /** The Dockerfile's BASE_IMAGE: CI builds a local one (deploy/ci/docker-setup.sh); unset means the public default. */
+    /**
+     * The Dockerfile's BASE_IMAGE: the local one CI builds (deploy/ci/docker-setup.sh) unless CONVSERVE_BASE_IMAGE
+     * names another; the Dockerfile's own default (the public eclipse-temurin image) is never used here.
+     */
     static final String BASE_IMAGE = env("CONVSERVE_BASE_IMAGE", "localhost/convserve-jre17:1");
     static final String PROMETHEUS_IMAGE = env("PROMETHEUS_IMAGE", "localhost/prometheus:bookworm");
 
