@@ -205,7 +205,7 @@ public final class OnnxImporter {
             }
             case "LRN" -> {
                 Map<String, Object> l = ModelBuilder.layer("local_response_norm", name);
-                l.put("size", (int) longAttr(n, "size", -1));
+                l.put("size", lrnSize(n, where));
                 l.put("alpha", (double) floatAttr(n, "alpha", 1e-4f));
                 l.put("beta", (double) floatAttr(n, "beta", 0.75f));
                 l.put("k", (double) floatAttr(n, "bias", 1.0f));
@@ -289,6 +289,26 @@ public final class OnnxImporter {
         pendingMatMul = matmul;
         current = n.getOutput(0);
         shapes.put(current, keepsDims ? inDims : withBatch(b.current()));
+    }
+
+    /**
+     * ONNX sums channels [c - floor((size-1)/2), c + ceil((size-1)/2)], our layer (PyTorch's rule) [c - floor(size/2),
+     * c + floor((size-1)/2)]: the same window for odd sizes only. An even size is refused rather than shifted by one.
+     */
+    private static int lrnSize(NodeProto n, String where) {
+        long size = longAttr(n, "size", 0);
+        String received = " Received: size=" + size + ", alpha=" + floatAttr(n, "alpha", 1e-4f) + ", beta="
+                + floatAttr(n, "beta", 0.75f) + ", bias=" + floatAttr(n, "bias", 1.0f) + ".";
+        if (size < 1) {
+            throw new ImportException(where + ": attribute size must be a positive number of channels." + received);
+        }
+        if (size % 2 == 0) {
+            long h = (size - 1) / 2;
+            throw new ImportException(where + ": an even size cannot be imported: ONNX's LRN sums channels [c - "
+                    + h + ", c + " + (size - 1 - h) + "], our local_response_norm (PyTorch's rule) [c - " + size / 2
+                    + ", c + " + (size - 1) / 2 + "]; the windows agree only for odd sizes." + received);
+        }
+        return (int) size;
     }
 
     private void conv(NodeProto n, String name, String where) {
