@@ -1,6 +1,6 @@
 """Golden files for the Keras and ONNX importers (KerasImporterTest, OnnxImporterTest).
 
-Run from this folder:  python3 generate.py
+Run from this folder:  python3 generate.py [case ...]   (no case names: every case; else only those named)
 Each case folder holds the framework's own file (model.keras / model.h5 / model.onnx), io.npz with `input`
 [N,C,H,W] (or [N,F]) and the framework's `output` (NHWC outputs transposed to NCHW), summary.json with the
 framework's per-layer output shapes (batch 1, channel-first) and parameter counts (Keras' count_params(), or a
@@ -10,6 +10,7 @@ must agree with PyTorch. Everything is seeded. The Maven build never runs Python
 import json
 import os
 import shutil
+import sys
 import warnings
 import zlib
 
@@ -27,6 +28,11 @@ from onnx import helper, TensorProto, numpy_helper
 torch.manual_seed(0)
 torch.set_num_threads(2)
 HERE = os.path.dirname(os.path.abspath(__file__))
+ONLY = set(sys.argv[1:])
+
+
+def wanted(name):
+    return not ONLY or name in ONLY
 
 
 def case_dir(name):
@@ -60,6 +66,8 @@ def chw(shape):
 
 
 def keras_case(name, model, formats=("keras",), inputs=None):
+    if not wanted(name):
+        return
     d = case_dir(name)
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     for layer in model.layers:
@@ -145,12 +153,16 @@ keras_case("keras_rescaling", keras.Sequential([
 ], name="rescaling"), inputs=lambda rng, shape: rng.integers(0, 256, shape).astype(np.float32))
 
 # Negative cases: a recurrent layer, and a graph with a branch.
-neg = case_dir("unsupported")
-keras.Sequential([keras.Input((5, 4)), kl.LSTM(3, name="lstm")], name="recurrent").save(
-    os.path.join(neg, "lstm.keras"))
-inp = keras.Input((6, 6, 2))
-a = kl.Conv2D(2, 3, padding="same", name="left")(inp)
-keras.Model(inp, kl.Add(name="residual")([inp, a]), name="branching").save(os.path.join(neg, "branching.keras"))
+neg = os.path.join(HERE, "unsupported")
+if wanted("unsupported"):
+    shutil.rmtree(neg, ignore_errors=True)
+    os.makedirs(neg)
+    keras.Sequential([keras.Input((5, 4)), kl.LSTM(3, name="lstm")], name="recurrent").save(
+        os.path.join(neg, "lstm.keras"))
+    inp = keras.Input((6, 6, 2))
+    a = kl.Conv2D(2, 3, padding="same", name="left")(inp)
+    keras.Model(inp, kl.Add(name="residual")([inp, a]), name="branching").save(
+        os.path.join(neg, "branching.keras"))
 
 
 # ---------------------------------------------------------------- PyTorch -> ONNX (legacy TorchScript exporter)
@@ -187,13 +199,19 @@ def randomize_bn(m, seed):
 
 
 def check_ort(path, x, y):
-    got = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    got = session.run(None, {session.get_inputs()[0].name: x})[0]
     err = float(np.abs(got - y).max())
     assert err < 1e-5, f"{path}: onnxruntime differs from the reference by {err}"
     return err
 
 
-def onnx_case(name, model, input_shape, opset=13, fold=True):
+def onnx_case(name, model, input_shape, opset=13, fold=True, dynamo=False, dynamic=True):
+    """PyTorch to ONNX. dynamo=False: the legacy TorchScript exporter (opset, do_constant_folding=fold);
+    dynamo=True: torch.onnx.export's default exporter (torch.export; opset None = its default). dynamic: the batch
+    dimension symbolic (dynamic_axes / dynamic_shapes), else fixed at the export batch of 2."""
+    if not wanted(name):
+        return
     d = case_dir(name)
     model.eval()
     randomize_bn(model, zlib.crc32(name.encode()))
@@ -201,15 +219,24 @@ def onnx_case(name, model, input_shape, opset=13, fold=True):
     with torch.no_grad():
         y = model(x).numpy()
     path = os.path.join(d, "model.onnx")
-    # fold=False keeps BatchNormalization nodes (constant folding would fuse them into the convolutions)
-    torch.onnx.export(model, x, path, dynamo=False, opset_version=opset, do_constant_folding=fold, input_names=["input"],
-                      output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+    if dynamo:
+        kwargs = {"dynamic_shapes": ({0: torch.export.Dim("batch")},)} if dynamic else {}
+        if opset is not None:
+            kwargs["opset_version"] = opset
+        torch.onnx.export(model, (x,), path, input_names=["input"], output_names=["output"], **kwargs)
+        how = (f"torch.onnx.export(default dynamo=True, opset {onnx.load(path).opset_import[0].version}, "
+               f"{'dynamic_shapes batch' if dynamic else 'static batch 2'})")
+    else:
+        # fold=False keeps BatchNormalization nodes (constant folding would fuse them into the convolutions)
+        torch.onnx.export(model, x, path, dynamo=False, opset_version=opset, do_constant_folding=fold,
+                          input_names=["input"], output_names=["output"],
+                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}} if dynamic else None)
+        how = (f"torch.onnx.export(dynamo=False, opset {opset}, do_constant_folding={fold}, "
+               f"{'dynamic_axes batch' if dynamic else 'static batch 2'})")
     err = check_ort(path, x.numpy(), y)
     ops = sorted({n.op_type for n in onnx.load(path).graph.node})
     write_io(d, x.numpy(), y, torch_summary(model, x),
-             f"torch {torch.__version__} -> torch.onnx.export(dynamo=False, opset {opset}, do_constant_folding={fold}); "
-             f"ops {ops}; "
-             f"onnxruntime {ort.__version__} agrees within {err:.1e}")
+             f"torch {torch.__version__} -> {how}; ops {ops}; onnxruntime {ort.__version__} agrees within {err:.1e}")
 
 
 class LeNet(nn.Module):
@@ -257,12 +284,12 @@ class LRN(nn.LocalResponseNorm):
 
 
 class MiniAlexNet(nn.Module):
-    def __init__(self):
+    def __init__(self, lrn=LRN):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(3, 8, 5, stride=2, padding=2), nn.ReLU(), LRN(5, alpha=1e-4, beta=0.75, k=2.0),
+            nn.Conv2d(3, 8, 5, stride=2, padding=2), nn.ReLU(), lrn(5, alpha=1e-4, beta=0.75, k=2.0),
             nn.MaxPool2d(3, 2, ceil_mode=True),
-            nn.Conv2d(8, 12, 3, padding=1, groups=2), nn.ReLU(), LRN(3, alpha=0.01, beta=0.6, k=1.0),
+            nn.Conv2d(8, 12, 3, padding=1, groups=2), nn.ReLU(), lrn(3, alpha=0.01, beta=0.6, k=1.0),
             nn.MaxPool2d(3, 2),
             nn.Conv2d(12, 12, 3, padding=1, groups=3), nn.ReLU(), nn.MaxPool2d(2, 2))
         self.classifier = nn.Sequential(nn.Dropout(0.5), nn.Linear(12 * 2 * 2, 16), nn.ReLU(), nn.Dropout(0.5),
@@ -335,6 +362,8 @@ onnx_case("onnx_pools", Pools(), (2, 19, 17))
 
 def graph_case(name, nodes, inits, in_shape, out_shape, opset, x):
     """An ONNX graph written with onnx.helper (what no PyTorch export makes); onnxruntime is the reference."""
+    if not wanted(name):
+        return
     d = case_dir(name)
     g = helper.make_graph(nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N"] + in_shape)],
                           [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N"] + out_shape)],
@@ -376,10 +405,28 @@ graph_case("onnx_flatten_reshape", [
 ], {"c.weight": f32(3, 2, 3, 3), "c.bias": f32(3), "shape": np.array([0, 3, 3, 3], dtype=np.int64),
     "d.weight": f32(5, 27), "d.bias": f32(5)}, [2, 5, 6], [5], 13, f32(2, 2, 5, 6))
 
-neg_graph = helper.make_graph(
-    [helper.make_node("Resize", ["input", "", "scales"], ["output"], name="upsample", mode="nearest")],
-    "resize", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 1, 4, 4])],
-    [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 1, 8, 8])],
-    [numpy_helper.from_array(np.array([1, 1, 2, 2], dtype=np.float32), "scales")])
-onnx.save(helper.make_model(neg_graph, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(neg, "resize.onnx"))
+# torch.onnx.export's default exporter (dynamo=True, torch.export; opset 20 with torch 2.13), with a symbolic and
+# with a fixed batch, and the legacy exporter at opset 17 with and without constant folding. The AlexNet here uses
+# PyTorch's own nn.LocalResponseNorm, which both exporters decompose (Mul, Reshape, Pad, AveragePool 3-D, Squeeze,
+# Mul, Add, Pow, Div).
+onnx_case("onnx_dynamo_lenet", LeNet(), (1, 28, 28), opset=None, dynamo=True)
+onnx_case("onnx_dynamo_lenet_static", LeNet(), (1, 28, 28), opset=None, dynamo=True, dynamic=False)
+onnx_case("onnx_dynamo_bn_gap", BnGap(), (3, 17, 15), opset=None, dynamo=True)
+onnx_case("onnx_dynamo_bn_gap_static", BnGap(), (3, 17, 15), opset=None, dynamo=True, dynamic=False)
+onnx_case("onnx_dynamo_alexnet", MiniAlexNet(nn.LocalResponseNorm), (3, 35, 35), opset=None, dynamo=True)
+onnx_case("onnx_dynamo_alexnet_static", MiniAlexNet(nn.LocalResponseNorm), (3, 35, 35), opset=None, dynamo=True,
+          dynamic=False)
+onnx_case("onnx_opset17_lenet", LeNet(), (1, 28, 28), opset=17)
+onnx_case("onnx_opset17_lenet_nofold", LeNet(), (1, 28, 28), opset=17, fold=False, dynamic=False)
+onnx_case("onnx_opset17_bn_gap", BnGap(), (3, 17, 15), opset=17)
+onnx_case("onnx_opset17_bn_gap_nofold", BnGap(), (3, 17, 15), opset=17, fold=False)
+
+if wanted("unsupported"):
+    neg_graph = helper.make_graph(
+        [helper.make_node("Resize", ["input", "", "scales"], ["output"], name="upsample", mode="nearest")],
+        "resize", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 1, 4, 4])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 1, 8, 8])],
+        [numpy_helper.from_array(np.array([1, 1, 2, 2], dtype=np.float32), "scales")])
+    onnx.save(helper.make_model(neg_graph, opset_imports=[helper.make_opsetid("", 13)]),
+              os.path.join(neg, "resize.onnx"))
 print("done")

@@ -1,5 +1,8 @@
 package io.convserve.importer;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /** Picks the importer for a file: Keras for {@code .keras} and {@code .h5}, ONNX for {@code .onnx}. */
@@ -11,6 +14,36 @@ public final class ModelImporter {
     private ModelImporter() {
     }
 
+    /**
+     * A file on disk; an ONNX model's external weight files (torch.onnx's {@code model.onnx.data}) are read from its
+     * folder, by plain file names only.
+     */
+    public static ImportedModel read(Path file) {
+        byte[] content;
+        try {
+            content = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new ImportException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        String fileName = file.getFileName().toString();
+        if (!fileName.toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+            return read(content, fileName);
+        }
+        Path folder = file.toAbsolutePath().getParent();
+        return new OnnxImporter().read(content, fileName, location -> {
+            Path data = folder.resolve(location).normalize();
+            if (!data.getParent().equals(folder.normalize()) || !Files.isRegularFile(data)) {
+                return null;
+            }
+            try {
+                return Files.readAllBytes(data);
+            } catch (IOException e) {
+                return null;
+            }
+        });
+    }
+
+    /** A file's bytes (an upload): no external files. */
     public static ImportedModel read(byte[] content, String fileName) {
         String lower = fileName.toLowerCase(Locale.ROOT);
         if (lower.endsWith(".keras") || lower.endsWith(".h5") || lower.endsWith(".hdf5")) {
