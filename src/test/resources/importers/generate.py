@@ -152,6 +152,133 @@ keras_case("keras_rescaling", keras.Sequential([
     kl.Dense(3, name="fc"),
 ], name="rescaling"), inputs=lambda rng, shape: rng.integers(0, 256, shape).astype(np.float32))
 
+
+# Keras 2 (tf-keras 2.x) legacy .h5 files. tf-keras is not in this machine's wheelhouse, so the file is written here
+# with h5py in the layout tf-keras' legacy_h5_format writes (root attributes keras_version "2.15.0", backend and
+# model_config; model_weights/<layer>/<layer>/<var>:0 listed by each group's weight_names), from a Keras 3 model's
+# config turned into Keras 2's (batch_input_shape, BatchNormalization axis [3], initializers as {class_name, config},
+# dtype "float32", list-style inbound_nodes, class "Model" for a functional model). Keras 3's own legacy .h5 loader
+# must read the file back and reproduce the model's output, which checks the layout.
+import h5py  # noqa: E402
+
+
+def keras2_config(model, functional_class="Model", input_layer=True):
+    def plain(v):
+        if isinstance(v, dict) and "class_name" in v and "config" in v:  # a serialised object
+            if v["class_name"] == "DTypePolicy":
+                return v["config"]["name"]
+            return {"class_name": v["class_name"], "config": {k: plain(x) for k, x in v["config"].items()}}
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        return v
+
+    layers = []
+    prev = None
+    for layer in ([model.layers[0]._inbound_nodes[0].input_tensors[0]._keras_history[0]] + model.layers
+                  if isinstance(model, keras.Sequential) else model.layers):
+        c = plain(layer.get_config())
+        c["dtype"] = "float32"
+        if isinstance(layer, kl.InputLayer):
+            c = {"batch_input_shape": c["batch_shape"], "dtype": "float32", "sparse": False, "ragged": False,
+                 "name": c["name"]}
+        if isinstance(layer, kl.BatchNormalization):
+            c["axis"] = [3]
+        entry = {"class_name": type(layer).__name__, "config": c}
+        if not isinstance(model, keras.Sequential):
+            entry["name"] = layer.name
+            entry["inbound_nodes"] = [] if isinstance(layer, kl.InputLayer) else [[[prev, 0, 0, {}]]]
+        prev = layer.name
+        layers.append(entry)
+    if isinstance(model, keras.Sequential):
+        if not input_layer:  # Keras 2.2-2.3 style: no InputLayer, the first layer carries batch_input_shape
+            first = layers.pop(0)
+            layers[0]["config"]["batch_input_shape"] = first["config"]["batch_input_shape"]
+        return {"class_name": "Sequential", "config": {"name": model.name, "layers": layers}}
+    return {"class_name": functional_class, "config": {"name": model.name, "layers": layers,
+                                                       "input_layers": [[layers[0]["name"], 0, 0]],
+                                                       "output_layers": [[layers[-1]["name"], 0, 0]]}}
+
+
+def keras2_case(name, model, **kwargs):
+    if not wanted(name):
+        return
+    d = case_dir(name)
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    for layer in model.layers:
+        if isinstance(layer, kl.BatchNormalization):
+            c = layer.get_weights()[0].shape
+            layer.set_weights([rng.random(c) + 0.5, rng.standard_normal(c) * 0.2, rng.standard_normal(c) * 0.3,
+                               rng.random(c) + 0.5])
+    h, w, c = [int(v) for v in model.inputs[0].shape[1:]]
+    x = rng.standard_normal((2, c, h, w)).astype(np.float32)
+    y = model(np.transpose(x, (0, 2, 3, 1)), training=False).numpy()
+    path = os.path.join(d, "model.h5")
+    config = keras2_config(model, **kwargs)
+    write_keras2_h5(path, model, config)
+    # Keras 3's legacy .h5 reader checks the layout; it cannot read a Sequential whose first layer carries
+    # batch_input_shape (it keeps the None as a dimension), so that variant is checked with an InputLayer instead
+    check = path if kwargs.get("input_layer", True) else os.path.join(d, "check.h5")
+    if check != path:
+        write_keras2_h5(check, model, keras2_config(model))
+    back = keras.models.load_model(check, compile=False)
+    err = float(np.abs(back(np.transpose(x, (0, 2, 3, 1)), training=False).numpy() - y).max())
+    if check != path:
+        os.remove(check)
+    assert err < 1e-6, f"{path}: Keras 3 reads the Keras 2 layout back with error {err}"
+    if y.ndim == 4:
+        y = np.transpose(y, (0, 3, 1, 2))
+    summary = {"framework": "keras " + keras.__version__ + " (Keras 2 layout)", "total_params": int(model.count_params()),
+               "layers": [{"name": l.name, "class": type(l).__name__, "output_shape": chw(l.output.shape),
+                           "params": int(l.count_params())} for l in model.layers]}
+    write_io(d, x, y, summary, f"keras {keras.__version__} model written by generate.py in the tf-keras 2.x legacy .h5 "
+             f"layout (class {config['class_name']}); Keras 3's load_model reads it back within {err:.1e}")
+
+
+def write_keras2_h5(path, model, config):
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = b"2.15.0"
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["model_config"] = json.dumps(config).encode("utf8")
+        g = f.create_group("model_weights")
+        names = [l.name for l in model.layers]
+        g.attrs["layer_names"] = np.array([n.encode("utf8") for n in names])
+        g.attrs["backend"] = b"tensorflow"
+        g.attrs["keras_version"] = b"2.15.0"
+        for layer in model.layers:
+            lg = g.create_group(layer.name)
+            wnames = [f"{layer.name}/{v.name}:0" for v in layer.weights]
+            lg.attrs["weight_names"] = np.array([n.encode("utf8") for n in wnames], dtype="S")
+            for n, v in zip(wnames, layer.get_weights()):
+                lg.create_dataset(n, data=v.astype(np.float32))
+
+
+keras2_case("keras2_lenet", keras.Sequential([
+    keras.Input((28, 28, 1), name="image"),
+    kl.Conv2D(6, 5, padding="same", activation="relu", name="conv1"),
+    kl.MaxPooling2D(2, name="pool1"),
+    kl.Conv2D(16, 5, activation="relu", name="conv2"),
+    kl.MaxPooling2D(2, name="pool2"),
+    kl.Flatten(name="flatten"),
+    kl.Dense(120, activation="relu", name="fc1"),
+    kl.Dropout(0.5, name="drop"),
+    kl.Dense(84, activation="relu", name="fc2"),
+    kl.Dense(10, activation="softmax", name="fc3"),
+], name="lenet"), input_layer=False)
+
+inp = keras.Input((15, 13, 3), name="image")
+t = kl.Conv2D(8, 3, use_bias=False, name="conv1")(inp)
+t = kl.BatchNormalization(name="bn1")(t)
+t = kl.Activation("relu", name="relu1")(t)
+t = kl.Conv2D(12, 3, strides=2, padding="same", name="conv2")(t)
+t = kl.BatchNormalization(epsilon=0.01, name="bn2")(t)
+t = kl.ReLU(name="relu2")(t)
+t = kl.GlobalAveragePooling2D(name="gap")(t)
+t = kl.Dense(5, name="fc")(t)
+out = kl.Softmax(name="softmax")(t)
+keras2_case("keras2_bn_gap", keras.Model(inp, out, name="bn_gap"))
+
 # Negative cases: a recurrent layer, and a graph with a branch.
 neg = os.path.join(HERE, "unsupported")
 if wanted("unsupported"):

@@ -96,8 +96,7 @@ public final class KerasImporter {
             // vars group carries the layer's own name. Prefer the name, fall back to the key.
             Map<String, Integer> seen = new HashMap<>();
             WeightSource source = (layerName, className) -> {
-                String snake = className.replaceAll("([a-z0-9])([A-Z])", "$1_$2")
-                        .replaceAll("([A-Z]+)([A-Z][a-z])", "$1_$2").toLowerCase();
+                String snake = snakeCase(className);
                 int n = seen.merge(snake, 1, Integer::sum) - 1;
                 Group group = byName.getOrDefault(layerName, byKey.get(n == 0 ? snake : snake + "_" + n));
                 List<FloatArray> out = new ArrayList<>();
@@ -152,6 +151,16 @@ public final class KerasImporter {
         }
     }
 
+    /**
+     * Keras' own {@code keras.src.utils.naming.to_snake_case}, which names a layer's group in model.weights.h5:
+     * drop non-word characters, {@code (.)([A-Z][a-z]+) -> \1_\2}, then {@code ([a-z])([A-Z]) -> \1_\2}, lower
+     * case ("Conv2D" gives "conv2d", "BatchNormalization" "batch_normalization", "ReLU" "re_lu").
+     */
+    static String snakeCase(String className) {
+        String s = className.replaceAll("\\W+", "").replaceAll("(.)([A-Z][a-z]+)", "$1_$2");
+        return s.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+    }
+
     @FunctionalInterface
     private interface WeightSource {
         /** The layer's arrays in Keras' order (kernel, bias; gamma, beta, moving mean, moving variance). */
@@ -163,7 +172,9 @@ public final class KerasImporter {
     @SuppressWarnings("unchecked")
     private ImportedModel convert(Map<String, Object> root, WeightSource weights, String fileName) {
         String modelClass = String.valueOf(root.get("class_name"));
-        Map<String, Object> config = map(root.get("config"));
+        // Keras before 2.2.3 wrote a Sequential's config as the bare list of layers
+        Map<String, Object> config = root.get("config") instanceof List<?> bare ? Map.of("layers", bare)
+                : map(root.get("config"));
         List<Map<String, Object>> layerList = new ArrayList<>();
         for (Object o : list(config.get("layers"))) {
             layerList.add(map(o));

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Keras files (Keras 3.15, .keras and legacy .h5) imported, loaded and run against Keras' own outputs. */
@@ -24,7 +25,31 @@ class KerasImporterTest {
         return Stream.of(Arguments.of("keras_lenet", "model.keras"), Arguments.of("keras_lenet", "model.h5"),
                 Arguments.of("keras_bn_gap", "model.keras"), Arguments.of("keras_bn_gap", "model.h5"),
                 Arguments.of("keras_separable", "model.keras"), Arguments.of("keras_odd_same", "model.keras"),
-                Arguments.of("keras_rescaling", "model.keras"));
+                Arguments.of("keras_rescaling", "model.keras"), Arguments.of("keras2_lenet", "model.h5"),
+                Arguments.of("keras2_bn_gap", "model.h5"));
+    }
+
+    /** Expected values printed by Keras 3.15's keras.src.utils.naming.to_snake_case for each class name. */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({"Conv2D, conv2d", "BatchNormalization, batch_normalization",
+            "GlobalAveragePooling2D, global_average_pooling2d", "DepthwiseConv2D, depthwise_conv2d",
+            "SeparableConv2D, separable_conv2d", "MaxPooling2D, max_pooling2d", "ReLU, re_lu",
+            "LeakyReLU, leaky_re_lu", "Dense, dense", "ZeroPadding2D, zero_padding2d",
+            "SpatialDropout2D, spatial_dropout2d", "InputLayer, input_layer", "PReLU, p_re_lu",
+            "Conv2DTranspose, conv2d_transpose"})
+    void weightGroupNameFollowsKerasSnakeCaseRule(String className, String group) {
+        assertThat(KerasImporter.snakeCase(className)).isEqualTo(group);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void keras2FunctionalModelWithListInboundNodesAndAxisListImports() throws Exception {
+        ImportedModel m = Golden.importFile(Golden.root().resolve("keras2_bn_gap/model.h5"));
+
+        List<Map<String, Object>> layers = (List<Map<String, Object>>) m.definition().get("layers");
+        assertThat(layers).extracting(l -> l.get("name")).containsExactly("conv1", "bn1", "relu1", "conv2", "bn2",
+                "relu2", "gap", "fc", "softmax");
+        assertThat((Map<String, Object>) m.definition().get("input")).containsEntry("shape", List.of(3, 15, 13));
     }
 
     @ParameterizedTest(name = "{0}/{1}")
