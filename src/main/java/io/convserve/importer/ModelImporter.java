@@ -26,13 +26,10 @@ public final class ModelImporter {
             throw new ImportException("cannot read " + file + ": " + e.getMessage(), e);
         }
         String fileName = file.getFileName().toString();
-        if (!fileName.toLowerCase(Locale.ROOT).endsWith(".onnx")) {
-            return read(content, fileName);
-        }
         Path folder = file.toAbsolutePath().getParent();
-        return new OnnxImporter().read(content, fileName, location -> {
+        return read(content, fileName, location -> {
             Path data = folder.resolve(location).normalize();
-            if (!data.getParent().equals(folder.normalize()) || !Files.isRegularFile(data)) {
+            if (!folder.normalize().equals(data.getParent()) || !Files.isRegularFile(data)) {
                 return null;
             }
             try {
@@ -43,14 +40,23 @@ public final class ModelImporter {
         });
     }
 
-    /** A file's bytes (an upload): no external files. */
+    /** A file's bytes (an upload) with no files beside it. */
     public static ImportedModel read(byte[] content, String fileName) {
+        return read(content, fileName, location -> null);
+    }
+
+    /**
+     * A file's bytes with the files that came with it ({@code companions}: a plain file name to its bytes, or null),
+     * which an ONNX model's external weights are read from.
+     */
+    public static ImportedModel read(byte[] content, String fileName,
+                                     java.util.function.Function<String, byte[]> companions) {
         String lower = fileName.toLowerCase(Locale.ROOT);
         if (lower.endsWith(".keras") || lower.endsWith(".h5") || lower.endsWith(".hdf5")) {
             return new KerasImporter().read(content, fileName);
         }
         if (lower.endsWith(".onnx")) {
-            return new OnnxImporter().read(content, fileName);
+            return new OnnxImporter().read(content, fileName, companions);
         }
         throw new ImportException("cannot tell the format of '" + fileName + "': expected a file name ending in one of "
                 + EXTENSIONS);

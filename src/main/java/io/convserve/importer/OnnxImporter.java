@@ -1063,15 +1063,14 @@ public final class OnnxImporter {
         Map<String, String> info = new HashMap<>();
         t.getExternalDataList().forEach(e -> info.put(e.getKey(), e.getValue()));
         String location = info.get("location");
-        if (externalData == null || location == null) {
+        byte[] file = externalData == null || location == null ? null
+                : externalFiles.computeIfAbsent(location, externalData);
+        if (file == null) {
             throw new ImportException(where + ": stored in an external data file ('" + location + "'), which did not "
                     + "come with the model; import the .onnx file from its folder (the import command reads the file "
-                    + "beside it), or save the weights inside: torch.onnx.export(..., external_data=False), "
-                    + "onnx.save(model, path, save_as_external_data=False)");
-        }
-        byte[] file = externalFiles.computeIfAbsent(location, externalData);
-        if (file == null) {
-            throw new ImportException(where + ": its external data file '" + location + "' cannot be read");
+                    + "beside it), upload it as a second file of the version (\"file:1/" + location + "\"), or save "
+                    + "the weights inside: torch.onnx.export(..., external_data=False), onnx.save(model, path, "
+                    + "save_as_external_data=False)");
         }
         long offset = Long.parseLong(info.getOrDefault("offset", "0"));
         long length = info.containsKey("length") ? Long.parseLong(info.get("length")) : file.length - offset;
