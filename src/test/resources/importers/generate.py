@@ -290,6 +290,17 @@ if wanted("unsupported"):
     a = kl.Conv2D(2, 3, padding="same", name="left")(inp)
     keras.Model(inp, kl.Add(name="residual")([inp, a]), name="branching").save(
         os.path.join(neg, "branching.keras"))
+    # rejected settings: channels_first, activations we lack, a capped ReLU, a model nested as a layer
+    keras.Sequential([keras.Input((3, 8, 8)), kl.Conv2D(2, 3, data_format="channels_first", name="conv_cf")],
+                     name="channels_first").save(os.path.join(neg, "channels_first.keras"))
+    for act in ("relu6", "swish", "elu"):
+        keras.Sequential([keras.Input((8, 8, 3)), kl.Conv2D(2, 3, activation=act, name="conv_" + act)],
+                         name=act).save(os.path.join(neg, "activation_" + act + ".keras"))
+    keras.Sequential([keras.Input((8, 8, 3)), kl.Conv2D(2, 3, name="conv"), kl.ReLU(max_value=6.0, name="capped")],
+                     name="capped_relu").save(os.path.join(neg, "relu_max_value.keras"))
+    block = keras.Sequential([kl.Conv2D(2, 3, name="inner_conv")], name="block")
+    keras.Sequential([keras.Input((8, 8, 3)), block, kl.Flatten(name="flatten")], name="nested").save(
+        os.path.join(neg, "nested.keras"))
 
 
 # ---------------------------------------------------------------- PyTorch -> ONNX (legacy TorchScript exporter)
@@ -556,4 +567,9 @@ if wanted("unsupported"):
         [numpy_helper.from_array(np.array([1, 1, 2, 2], dtype=np.float32), "scales")])
     onnx.save(helper.make_model(neg_graph, opset_imports=[helper.make_opsetid("", 13)]),
               os.path.join(neg, "resize.onnx"))
+    # nn.LocalResponseNorm through the legacy exporter: its decomposition computes the pads (Slice, Transpose) and
+    # squeezes through an If, which the importer does not fold
+    lrn = nn.Sequential(nn.Conv2d(3, 4, 3), nn.LocalResponseNorm(3)).eval()
+    torch.onnx.export(lrn, torch.randn(1, 3, 6, 6), os.path.join(neg, "lrn_legacy.onnx"), dynamo=False, opset_version=13,
+                      input_names=["input"], output_names=["output"])
 print("done")

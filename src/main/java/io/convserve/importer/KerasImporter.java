@@ -187,6 +187,10 @@ public final class KerasImporter {
         };
         for (Map<String, Object> layer : chain) {
             String cls = String.valueOf(layer.get("class_name"));
+            if (Set.of("Sequential", "Functional", "Model").contains(cls)) {
+                throw unsupported(String.valueOf(map(layer.get("config")).get("name")), cls, "a nested model (a model "
+                        + "used as a layer) is not supported; build the outer model from the inner model's layers");
+            }
             if (!SUPPORTED.contains(cls)) {
                 throw unsupported(String.valueOf(map(layer.get("config")).get("name")), cls, "this layer type has no "
                         + "equivalent in our layer stack. Importable Keras layers: " + SUPPORTED);
@@ -278,7 +282,7 @@ public final class KerasImporter {
                 }
                 boolean bias = !Boolean.FALSE.equals(c.get("use_bias"));
                 l.put("bias", bias);
-                String after = activation(l, c, name);
+                String after = activation(l, c, name, cls);
                 expect(w, bias ? 2 : 1, name, cls);
                 b.add(name, l);
                 b.weight((String) l.get("name"), "weight", w.get(0).transpose(3, 2, 0, 1));
@@ -296,7 +300,7 @@ public final class KerasImporter {
                 l.put("depth_multiplier", c.get("depth_multiplier") == null ? 1 : intValue(c, "depth_multiplier", name));
                 boolean bias = !Boolean.FALSE.equals(c.get("use_bias"));
                 l.put("bias", bias);
-                String after = activation(l, c, name);
+                String after = activation(l, c, name, cls);
                 expect(w, bias ? 2 : 1, name, cls);
                 b.add(name, l);
                 b.weight((String) l.get("name"), "weight", depthwise(w.get(0)));
@@ -318,7 +322,7 @@ public final class KerasImporter {
                 pw.put("kernel", 1);
                 boolean bias = !Boolean.FALSE.equals(c.get("use_bias"));
                 pw.put("bias", bias);
-                String after = activation(pw, c, name);
+                String after = activation(pw, c, name, cls);
                 expect(w, bias ? 3 : 2, name, cls);
                 b.add(name, dw);
                 b.weight((String) dw.get("name"), "weight", depthwise(w.get(0)));
@@ -394,7 +398,7 @@ public final class KerasImporter {
                 l.put("units", intValue(c, "units", name));
                 boolean bias = !Boolean.FALSE.equals(c.get("use_bias"));
                 l.put("bias", bias);
-                String after = activation(l, c, name);
+                String after = activation(l, c, name, cls);
                 expect(w, bias ? 2 : 1, name, cls);
                 b.add(name, l);
                 FloatArray kernel = w.get(0); // [n_in, units], n_in in Keras' order
@@ -516,7 +520,7 @@ public final class KerasImporter {
     // ---- activations
 
     /** Puts a fused activation on the layer; returns one that needs its own layer (Keras' leaky_relu), or null. */
-    private static String activation(Map<String, Object> layer, Map<String, Object> c, String name) {
+    private static String activation(Map<String, Object> layer, Map<String, Object> c, String name, String cls) {
         String a = activationName(c.get("activation"));
         if (a == null || a.equals("linear")) {
             return null;
@@ -528,7 +532,7 @@ public final class KerasImporter {
         if (a.equals("leaky_relu")) {
             return a;
         }
-        throw unsupported(name, String.valueOf(layer.get("type")), "activation '" + a + "' (supported: relu, "
+        throw unsupported(name, cls, "activation '" + a + "' (supported: relu, "
                 + "sigmoid, tanh, softmax, leaky_relu, linear)");
     }
 

@@ -180,7 +180,18 @@ public final class OnnxImporter {
             constants.put(n.getOutput(0), constantNode(n, where));
             return;
         }
-        if (fold(n, where)) {
+        boolean folded;
+        try {
+            folded = fold(n, where);
+        } catch (ImportException e) {
+            if (lrn == null) {
+                throw e;
+            }
+            throw new ImportException(e.getMessage() + ". This is inside what " + lrn.start + " began as PyTorch's "
+                    + "decomposed LocalResponseNorm: the legacy exporter computes its pads and squeeze in ways that "
+                    + "are not folded; export with torch.onnx.export's default dynamo=True exporter, or as ONNX's LRN");
+        }
+        if (folded) {
             return;
         }
         if (lrn != null) {

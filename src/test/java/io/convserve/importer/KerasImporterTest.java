@@ -108,6 +108,27 @@ class KerasImporterTest {
                 .hasMessageContaining("Importable Keras layers: [InputLayer, Conv2D");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "channels_first.keras | Keras layer 'conv_cf' (Conv2D): cannot be imported: data_format 'channels_first' "
+                + "(only channels_last files are importable)",
+        "activation_relu6.keras | Keras layer 'conv_relu6' (Conv2D): cannot be imported: activation 'relu6' "
+                + "(supported: relu, sigmoid, tanh, softmax, leaky_relu, linear)",
+        // Keras 3 saves "swish" as its other name, silu
+        "activation_swish.keras | Keras layer 'conv_swish' (Conv2D): cannot be imported: activation 'silu' "
+                + "(supported: relu, sigmoid, tanh, softmax, leaky_relu, linear)",
+        "activation_elu.keras | Keras layer 'conv_elu' (Conv2D): cannot be imported: activation 'elu' "
+                + "(supported: relu, sigmoid, tanh, softmax, leaky_relu, linear)",
+        "relu_max_value.keras | Keras layer 'capped' (ReLU): cannot be imported: max_value=6.0, threshold=0.0 "
+                + "(only plain ReLU or a negative slope is supported)",
+        "nested.keras | Keras layer 'block' (Sequential): cannot be imported: a nested model (a model used as a "
+                + "layer) is not supported; build the outer model from the inner model's layers"})
+    void unsupportedSettingIsRejectedNamingTheLayerAndTheReason(String file, String message) {
+        assertThatThrownBy(() -> Golden.importFile(Golden.root().resolve("unsupported/" + file)))
+                .isInstanceOf(ImportException.class)
+                .hasMessage(message);
+    }
+
     @Test
     void branchingGraphIsRejectedNamingTheMerge() {
         assertThatThrownBy(() -> Golden.importFile(Golden.root().resolve("unsupported/branching.keras")))

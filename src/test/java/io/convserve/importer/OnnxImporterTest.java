@@ -101,6 +101,17 @@ class OnnxImporterTest {
     }
 
     @Test
+    void legacyExportOfLocalResponseNormIsRejectedNamingTheFirstNodeItCannotFold() {
+        assertThatThrownBy(() -> Golden.importFile(Golden.root().resolve("unsupported/lrn_legacy.onnx")))
+                .isInstanceOf(ImportException.class)
+                .hasMessageStartingWith("ONNX node '/1/Slice' (Slice): computes on constants only, and this "
+                        + "operator cannot be folded")
+                .hasMessageContaining("inside what ONNX node '/1/Mul' (Mul) began as PyTorch's decomposed "
+                        + "LocalResponseNorm")
+                .hasMessageContaining("dynamo=True");
+    }
+
+    @Test
     void notAnOnnxFileIsRejected() {
         assertThatThrownBy(() -> ModelImporter.read(new byte[] {1, 2, 3, 4, 5}, "x.onnx"))
                 .isInstanceOf(ImportException.class)
