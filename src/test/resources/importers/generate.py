@@ -53,6 +53,7 @@ def write_io(d, x, y, summary, source):
 
 
 # ---------------------------------------------------------------- Keras (channels_last)
+import h5py  # noqa: E402
 import keras  # noqa: E402
 from keras import layers as kl  # noqa: E402
 
@@ -131,6 +132,33 @@ keras_case("keras_separable", keras.Sequential([
     kl.Dense(3, name="fc"),
 ], name="separable"))
 
+
+
+def without_var_names(src, dst):
+    """A copy of a .keras file whose weight groups lack the `name` attribute (as some Keras 3 versions write them):
+    the importer must then find each layer's group by Keras' snake_case class name (conv2d, re_lu, _1, ...)."""
+    import tempfile
+    import zipfile
+    with zipfile.ZipFile(src) as z:
+        entries = {n: z.read(n) for n in z.namelist()}
+    tmp = tempfile.mktemp(suffix=".h5")
+    with open(tmp, "wb") as f:
+        f.write(entries["model.weights.h5"])
+    with h5py.File(tmp, "r+") as f:
+        f.visititems(lambda name, obj: obj.attrs.__delitem__("name")
+                     if isinstance(obj, h5py.Group) and "name" in obj.attrs else None)
+    with open(tmp, "rb") as f:
+        entries["model.weights.h5"] = f.read()
+    os.remove(tmp)
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as z:
+        for n, b in entries.items():
+            z.writestr(n, b)
+
+
+if wanted("keras_separable"):
+    without_var_names(os.path.join(HERE, "keras_separable", "model.keras"),
+                      os.path.join(HERE, "keras_separable", "model_unnamed_vars.keras"))
+
 keras_case("keras_odd_same", keras.Sequential([
     keras.Input((13, 11, 3)),
     kl.ZeroPadding2D(((1, 2), (0, 1)), name="pad"),
@@ -159,7 +187,6 @@ keras_case("keras_rescaling", keras.Sequential([
 # config turned into Keras 2's (batch_input_shape, BatchNormalization axis [3], initializers as {class_name, config},
 # dtype "float32", list-style inbound_nodes, class "Model" for a functional model). Keras 3's own legacy .h5 loader
 # must read the file back and reproduce the model's output, which checks the layout.
-import h5py  # noqa: E402
 
 
 def keras2_config(model, functional_class="Model", input_layer=True):

@@ -24,7 +24,8 @@ class KerasImporterTest {
     static Stream<Arguments> files() {
         return Stream.of(Arguments.of("keras_lenet", "model.keras"), Arguments.of("keras_lenet", "model.h5"),
                 Arguments.of("keras_bn_gap", "model.keras"), Arguments.of("keras_bn_gap", "model.h5"),
-                Arguments.of("keras_separable", "model.keras"), Arguments.of("keras_odd_same", "model.keras"),
+                Arguments.of("keras_separable", "model.keras"),
+                Arguments.of("keras_separable", "model_unnamed_vars.keras"), Arguments.of("keras_odd_same", "model.keras"),
                 Arguments.of("keras_rescaling", "model.keras"), Arguments.of("keras2_lenet", "model.h5"),
                 Arguments.of("keras2_bn_gap", "model.h5"));
     }
