@@ -534,7 +534,7 @@ def graph_case(name, nodes, inits, in_shape, out_shape, opset, x):
                           [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N"] + out_shape)],
                           [numpy_helper.from_array(v, k) for k, v in inits.items()])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="generate.py")
-    m.ir_version = 7
+    m.ir_version = 7 if opset < 15 else 8
     onnx.checker.check_model(m)
     path = os.path.join(d, "model.onnx")
     onnx.save(m, path)
@@ -569,6 +569,36 @@ graph_case("onnx_flatten_reshape", [
     helper.make_node("Gemm", ["f", "d.weight", "d.bias"], ["output"], name="dense", transB=1),
 ], {"c.weight": f32(3, 2, 3, 3), "c.bias": f32(3), "shape": np.array([0, 3, 3, 3], dtype=np.int64),
     "d.weight": f32(5, 27), "d.bias": f32(5)}, [2, 5, 6], [5], 13, f32(2, 2, 5, 6))
+
+# Forms newer exporters and tools emit (opset 18): Cast to float, Pad with an axes input, BatchNormalization with
+# training_mode=0 written out, ReduceMean / ReduceMax with an axes input as global pooling, Flatten axis -3,
+# Squeeze with an axes input, MatMul then Add with the bias first.
+graph_case("onnx_opset18_forms", [
+    helper.make_node("Cast", ["input"], ["x"], name="cast", to=TensorProto.FLOAT),
+    helper.make_node("Pad", ["x", "pads", "", "pad_axes"], ["p"], name="pad", mode="constant"),
+    helper.make_node("Conv", ["p", "conv.weight", "conv.bias"], ["c"], name="conv", kernel_shape=[3, 3],
+                     auto_pad="NOTSET"),
+    helper.make_node("BatchNormalization", ["c", "bn.gamma", "bn.beta", "bn.mean", "bn.var"], ["bn"], name="bn",
+                     epsilon=1e-3, training_mode=0),
+    helper.make_node("Relu", ["bn"], ["r"], name="relu"),
+    helper.make_node("ReduceMean", ["r", "hw"], ["gap"], name="gap", keepdims=1),
+    helper.make_node("Flatten", ["gap"], ["f"], name="flatten", axis=-3),
+    helper.make_node("MatMul", ["f", "fc.weight"], ["mm"], name="fc"),
+    helper.make_node("Add", ["fc.bias", "mm"], ["a"], name="fc_bias_first"),
+    helper.make_node("Softmax", ["a"], ["output"], name="softmax", axis=-1),
+], {"pads": np.array([1, 0, 0, 2], dtype=np.int64), "pad_axes": np.array([2, 3], dtype=np.int64),
+    "conv.weight": f32(3, 2, 3, 3), "conv.bias": f32(3), "bn.gamma": rng.random(3).astype(np.float32) + 0.5,
+    "bn.beta": f32(3), "bn.mean": f32(3), "bn.var": rng.random(3).astype(np.float32) + 0.5,
+    "hw": np.array([-1, -2], dtype=np.int64), "fc.weight": f32(3, 4), "fc.bias": f32(4)}, [2, 5, 6], [4], 18,
+    f32(2, 2, 5, 6))
+
+graph_case("onnx_opset18_max_squeeze", [
+    helper.make_node("Conv", ["input", "conv.weight"], ["c"], name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+    helper.make_node("ReduceMax", ["c", "hw"], ["gmp"], name="gmp", keepdims=1),
+    helper.make_node("Squeeze", ["gmp", "hw"], ["s"], name="squeeze"),
+    helper.make_node("Gemm", ["s", "fc.weight", "fc.bias"], ["output"], name="fc", transB=1),
+], {"conv.weight": f32(4, 2, 3, 3), "hw": np.array([2, 3], dtype=np.int64), "fc.weight": f32(3, 4),
+    "fc.bias": f32(3)}, [2, 7, 5], [3], 18, f32(2, 2, 7, 5))
 
 # torch.onnx.export's default exporter (dynamo=True, torch.export; opset 20 with torch 2.13), with a symbolic and
 # with a fixed batch, and the legacy exporter at opset 17 with and without constant folding. The AlexNet here uses
