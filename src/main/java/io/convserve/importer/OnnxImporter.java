@@ -29,7 +29,10 @@ import java.util.function.Function;
  * pads {@code [top, left, bottom, right]} to ours, {@code auto_pad} SAME_UPPER to TensorFlow's "same"; Gemm's
  * {@code transB}, {@code alpha} and {@code beta} into the dense weight and bias; MatMul followed by Add of a constant
  * into one dense layer; AveragePool with {@code count_include_pad} as an explicit zero padding; Softmax's axis
- * checked under the opset's rule (before 13 it flattens from the axis on). Anything else is rejected naming the node.
+ * checked under the opset's rule (before 13 it flattens from the axis on); ReduceMean/ReduceMax over H and W as global
+ * pooling; PyTorch's decomposed {@code nn.LocalResponseNorm} (dynamo exporter) as one layer; a reshape to the fixed
+ * export batch as a flatten; LRN only with an odd size (ONNX centres an even window one channel later than ours).
+ * Weights may come from external data files. Anything else is rejected naming the node.
  *
  * <p>An instance keeps the walk's state (constants, shapes, the chain's end): use a new one per file.
  */
