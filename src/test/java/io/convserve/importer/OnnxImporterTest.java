@@ -47,6 +47,17 @@ class OnnxImporterTest {
     }
 
     @Test
+    void dynamoExportOfCommonModulesMatches() throws Exception {
+        // in-place ReLU, ZeroPad2d, AvgPool2d counting its padding, ceil-mode MaxPool, AdaptiveAvgPool2d((2, 2)) as an
+        // AveragePool, nn.Flatten, Dropout dropped, Softmax(dim=-1); BatchNorm2d fused into the biased conv
+        Path dir = Golden.root().resolve("onnx_dynamo_misc");
+        LoadedModel model = Golden.install(Golden.importFile(dir.resolve("model.onnx")), repository, "misc");
+
+        Golden.checkForward(model, dir);
+        Golden.checkSummary(model, dir, Map.of(), Set.of("bn"));
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void dynamoExportOfLocalResponseNormIsRecognisedAsOneLayer() throws Exception {
         ImportedModel m = Golden.importFile(Golden.root().resolve("onnx_dynamo_alexnet/model.onnx"));
