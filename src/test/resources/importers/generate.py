@@ -643,6 +643,10 @@ class Misc(nn.Module):
 
 
 onnx_case("onnx_dynamo_misc", Misc(), (3, 13, 12), opset=None, dynamo=True)
+# a BatchNorm2d after a ReLU cannot be fused: dynamo writes BatchNormalization (momentum attribute, no training_mode)
+onnx_case("onnx_dynamo_bn_unfused", nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.BatchNorm2d(4, eps=1e-3),
+                                                  nn.Flatten(), nn.Linear(4 * 5 * 5, 3)), (3, 7, 7), opset=None,
+          dynamo=True)
 onnx_case("onnx_opset17_lenet", LeNet(), (1, 28, 28), opset=17)
 onnx_case("onnx_opset17_lenet_nofold", LeNet(), (1, 28, 28), opset=17, fold=False, dynamic=False)
 onnx_case("onnx_opset17_bn_gap", BnGap(), (3, 17, 15), opset=17)

@@ -26,7 +26,7 @@ class OnnxImporterTest {
     @ValueSource(strings = {"onnx_lenet", "onnx_mini_alexnet", "onnx_bn_gap", "onnx_separable", "onnx_pools",
             "onnx_gemm_matmul", "onnx_flatten_reshape", "onnx_dynamo_lenet", "onnx_dynamo_lenet_static",
             "onnx_dynamo_alexnet", "onnx_dynamo_alexnet_static", "onnx_opset17_lenet", "onnx_opset17_lenet_nofold",
-            "onnx_opset17_bn_gap_nofold", "onnx_opset18_forms", "onnx_opset18_max_squeeze"})
+            "onnx_opset17_bn_gap_nofold", "onnx_opset18_forms", "onnx_opset18_max_squeeze", "onnx_dynamo_bn_unfused"})
     void importedModelMatchesTheFrameworkAndTorchinfo(String name) throws Exception {
         Path dir = Golden.root().resolve(name);
         LoadedModel model = Golden.install(Golden.importFile(dir.resolve("model.onnx")), repository, name);
