@@ -1,6 +1,6 @@
 """Golden files for the Keras and ONNX importers (KerasImporterTest, OnnxImporterTest).
 
-Run from this folder:  python3 generate.py
+Run from this folder:  python3 generate.py [case ...]   (no case names: every case; else only those named)
 Each case folder holds the framework's own file (model.keras / model.h5 / model.onnx), io.npz with `input`
 [N,C,H,W] (or [N,F]) and the framework's `output` (NHWC outputs transposed to NCHW), summary.json with the
 framework's per-layer output shapes (batch 1, channel-first) and parameter counts (Keras' count_params(), or a
@@ -10,6 +10,7 @@ must agree with PyTorch. Everything is seeded. The Maven build never runs Python
 import json
 import os
 import shutil
+import sys
 import warnings
 import zlib
 
@@ -27,6 +28,11 @@ from onnx import helper, TensorProto, numpy_helper
 torch.manual_seed(0)
 torch.set_num_threads(2)
 HERE = os.path.dirname(os.path.abspath(__file__))
+ONLY = set(sys.argv[1:])
+
+
+def wanted(name):
+    return not ONLY or name in ONLY
 
 
 def case_dir(name):
@@ -47,6 +53,7 @@ def write_io(d, x, y, summary, source):
 
 
 # ---------------------------------------------------------------- Keras (channels_last)
+import h5py  # noqa: E402
 import keras  # noqa: E402
 from keras import layers as kl  # noqa: E402
 
@@ -60,6 +67,8 @@ def chw(shape):
 
 
 def keras_case(name, model, formats=("keras",), inputs=None):
+    if not wanted(name):
+        return
     d = case_dir(name)
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     for layer in model.layers:
@@ -123,6 +132,33 @@ keras_case("keras_separable", keras.Sequential([
     kl.Dense(3, name="fc"),
 ], name="separable"))
 
+
+
+def without_var_names(src, dst):
+    """A copy of a .keras file whose weight groups lack the `name` attribute (as some Keras 3 versions write them):
+    the importer must then find each layer's group by Keras' snake_case class name (conv2d, re_lu, _1, ...)."""
+    import tempfile
+    import zipfile
+    with zipfile.ZipFile(src) as z:
+        entries = {n: z.read(n) for n in z.namelist()}
+    tmp = tempfile.mktemp(suffix=".h5")
+    with open(tmp, "wb") as f:
+        f.write(entries["model.weights.h5"])
+    with h5py.File(tmp, "r+") as f:
+        f.visititems(lambda name, obj: obj.attrs.__delitem__("name")
+                     if isinstance(obj, h5py.Group) and "name" in obj.attrs else None)
+    with open(tmp, "rb") as f:
+        entries["model.weights.h5"] = f.read()
+    os.remove(tmp)
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as z:
+        for n, b in entries.items():
+            z.writestr(n, b)
+
+
+if wanted("keras_separable"):
+    without_var_names(os.path.join(HERE, "keras_separable", "model.keras"),
+                      os.path.join(HERE, "keras_separable", "model_unnamed_vars.keras"))
+
 keras_case("keras_odd_same", keras.Sequential([
     keras.Input((13, 11, 3)),
     kl.ZeroPadding2D(((1, 2), (0, 1)), name="pad"),
@@ -144,13 +180,154 @@ keras_case("keras_rescaling", keras.Sequential([
     kl.Dense(3, name="fc"),
 ], name="rescaling"), inputs=lambda rng, shape: rng.integers(0, 256, shape).astype(np.float32))
 
+
+# Keras 2 (tf-keras 2.x) legacy .h5 files. tf-keras is not in this machine's wheelhouse, so the file is written here
+# with h5py in the layout tf-keras' legacy_h5_format writes (root attributes keras_version "2.15.0", backend and
+# model_config; model_weights/<layer>/<layer>/<var>:0 listed by each group's weight_names), from a Keras 3 model's
+# config turned into Keras 2's (batch_input_shape, BatchNormalization axis [3], initializers as {class_name, config},
+# dtype "float32", list-style inbound_nodes, class "Model" for a functional model). Keras 3's own legacy .h5 loader
+# must read the file back and reproduce the model's output, which checks the layout.
+
+
+def keras2_config(model, functional_class="Model", input_layer=True):
+    def plain(v):
+        if isinstance(v, dict) and "class_name" in v and "config" in v:  # a serialised object
+            if v["class_name"] == "DTypePolicy":
+                return v["config"]["name"]
+            return {"class_name": v["class_name"], "config": {k: plain(x) for k, x in v["config"].items()}}
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        return v
+
+    layers = []
+    prev = None
+    for layer in ([model.layers[0]._inbound_nodes[0].input_tensors[0]._keras_history[0]] + model.layers
+                  if isinstance(model, keras.Sequential) else model.layers):
+        c = plain(layer.get_config())
+        c["dtype"] = "float32"
+        if isinstance(layer, kl.InputLayer):
+            c = {"batch_input_shape": c["batch_shape"], "dtype": "float32", "sparse": False, "ragged": False,
+                 "name": c["name"]}
+        if isinstance(layer, kl.BatchNormalization):
+            c["axis"] = [3]
+        entry = {"class_name": type(layer).__name__, "config": c}
+        if not isinstance(model, keras.Sequential):
+            entry["name"] = layer.name
+            entry["inbound_nodes"] = [] if isinstance(layer, kl.InputLayer) else [[[prev, 0, 0, {}]]]
+        prev = layer.name
+        layers.append(entry)
+    if isinstance(model, keras.Sequential):
+        if not input_layer:  # Keras 2.2-2.3 style: no InputLayer, the first layer carries batch_input_shape
+            first = layers.pop(0)
+            layers[0]["config"]["batch_input_shape"] = first["config"]["batch_input_shape"]
+        return {"class_name": "Sequential", "config": {"name": model.name, "layers": layers}}
+    return {"class_name": functional_class, "config": {"name": model.name, "layers": layers,
+                                                       "input_layers": [[layers[0]["name"], 0, 0]],
+                                                       "output_layers": [[layers[-1]["name"], 0, 0]]}}
+
+
+def keras2_case(name, model, **kwargs):
+    if not wanted(name):
+        return
+    d = case_dir(name)
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    for layer in model.layers:
+        if isinstance(layer, kl.BatchNormalization):
+            c = layer.get_weights()[0].shape
+            layer.set_weights([rng.random(c) + 0.5, rng.standard_normal(c) * 0.2, rng.standard_normal(c) * 0.3,
+                               rng.random(c) + 0.5])
+    h, w, c = [int(v) for v in model.inputs[0].shape[1:]]
+    x = rng.standard_normal((2, c, h, w)).astype(np.float32)
+    y = model(np.transpose(x, (0, 2, 3, 1)), training=False).numpy()
+    path = os.path.join(d, "model.h5")
+    config = keras2_config(model, **kwargs)
+    write_keras2_h5(path, model, config)
+    # Keras 3's legacy .h5 reader checks the layout; it cannot read a Sequential whose first layer carries
+    # batch_input_shape (it keeps the None as a dimension), so that variant is checked with an InputLayer instead
+    check = path if kwargs.get("input_layer", True) else os.path.join(d, "check.h5")
+    if check != path:
+        write_keras2_h5(check, model, keras2_config(model))
+    back = keras.models.load_model(check, compile=False)
+    err = float(np.abs(back(np.transpose(x, (0, 2, 3, 1)), training=False).numpy() - y).max())
+    if check != path:
+        os.remove(check)
+    assert err < 1e-6, f"{path}: Keras 3 reads the Keras 2 layout back with error {err}"
+    if y.ndim == 4:
+        y = np.transpose(y, (0, 3, 1, 2))
+    summary = {"framework": "keras " + keras.__version__ + " (Keras 2 layout)", "total_params": int(model.count_params()),
+               "layers": [{"name": l.name, "class": type(l).__name__, "output_shape": chw(l.output.shape),
+                           "params": int(l.count_params())} for l in model.layers]}
+    write_io(d, x, y, summary, f"keras {keras.__version__} model written by generate.py in the tf-keras 2.x legacy .h5 "
+             f"layout (class {config['class_name']}); Keras 3's load_model reads it back within {err:.1e}")
+
+
+def write_keras2_h5(path, model, config):
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = b"2.15.0"
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["model_config"] = json.dumps(config).encode("utf8")
+        g = f.create_group("model_weights")
+        names = [l.name for l in model.layers]
+        g.attrs["layer_names"] = np.array([n.encode("utf8") for n in names])
+        g.attrs["backend"] = b"tensorflow"
+        g.attrs["keras_version"] = b"2.15.0"
+        for layer in model.layers:
+            lg = g.create_group(layer.name)
+            wnames = [f"{layer.name}/{v.name}:0" for v in layer.weights]
+            lg.attrs["weight_names"] = np.array([n.encode("utf8") for n in wnames], dtype="S")
+            for n, v in zip(wnames, layer.get_weights()):
+                lg.create_dataset(n, data=v.astype(np.float32))
+
+
+keras2_case("keras2_lenet", keras.Sequential([
+    keras.Input((28, 28, 1), name="image"),
+    kl.Conv2D(6, 5, padding="same", activation="relu", name="conv1"),
+    kl.MaxPooling2D(2, name="pool1"),
+    kl.Conv2D(16, 5, activation="relu", name="conv2"),
+    kl.MaxPooling2D(2, name="pool2"),
+    kl.Flatten(name="flatten"),
+    kl.Dense(120, activation="relu", name="fc1"),
+    kl.Dropout(0.5, name="drop"),
+    kl.Dense(84, activation="relu", name="fc2"),
+    kl.Dense(10, activation="softmax", name="fc3"),
+], name="lenet"), input_layer=False)
+
+inp = keras.Input((15, 13, 3), name="image")
+t = kl.Conv2D(8, 3, use_bias=False, name="conv1")(inp)
+t = kl.BatchNormalization(name="bn1")(t)
+t = kl.Activation("relu", name="relu1")(t)
+t = kl.Conv2D(12, 3, strides=2, padding="same", name="conv2")(t)
+t = kl.BatchNormalization(epsilon=0.01, name="bn2")(t)
+t = kl.ReLU(name="relu2")(t)
+t = kl.GlobalAveragePooling2D(name="gap")(t)
+t = kl.Dense(5, name="fc")(t)
+out = kl.Softmax(name="softmax")(t)
+keras2_case("keras2_bn_gap", keras.Model(inp, out, name="bn_gap"))
+
 # Negative cases: a recurrent layer, and a graph with a branch.
-neg = case_dir("unsupported")
-keras.Sequential([keras.Input((5, 4)), kl.LSTM(3, name="lstm")], name="recurrent").save(
-    os.path.join(neg, "lstm.keras"))
-inp = keras.Input((6, 6, 2))
-a = kl.Conv2D(2, 3, padding="same", name="left")(inp)
-keras.Model(inp, kl.Add(name="residual")([inp, a]), name="branching").save(os.path.join(neg, "branching.keras"))
+neg = os.path.join(HERE, "unsupported")
+if wanted("unsupported"):
+    shutil.rmtree(neg, ignore_errors=True)
+    os.makedirs(neg)
+    keras.Sequential([keras.Input((5, 4)), kl.LSTM(3, name="lstm")], name="recurrent").save(
+        os.path.join(neg, "lstm.keras"))
+    inp = keras.Input((6, 6, 2))
+    a = kl.Conv2D(2, 3, padding="same", name="left")(inp)
+    keras.Model(inp, kl.Add(name="residual")([inp, a]), name="branching").save(
+        os.path.join(neg, "branching.keras"))
+    # rejected settings: channels_first, activations we lack, a capped ReLU, a model nested as a layer
+    keras.Sequential([keras.Input((3, 8, 8)), kl.Conv2D(2, 3, data_format="channels_first", name="conv_cf")],
+                     name="channels_first").save(os.path.join(neg, "channels_first.keras"))
+    for act in ("relu6", "swish", "elu"):
+        keras.Sequential([keras.Input((8, 8, 3)), kl.Conv2D(2, 3, activation=act, name="conv_" + act)],
+                         name=act).save(os.path.join(neg, "activation_" + act + ".keras"))
+    keras.Sequential([keras.Input((8, 8, 3)), kl.Conv2D(2, 3, name="conv"), kl.ReLU(max_value=6.0, name="capped")],
+                     name="capped_relu").save(os.path.join(neg, "relu_max_value.keras"))
+    block = keras.Sequential([kl.Conv2D(2, 3, name="inner_conv")], name="block")
+    keras.Sequential([keras.Input((8, 8, 3)), block, kl.Flatten(name="flatten")], name="nested").save(
+        os.path.join(neg, "nested.keras"))
 
 
 # ---------------------------------------------------------------- PyTorch -> ONNX (legacy TorchScript exporter)
@@ -187,13 +364,23 @@ def randomize_bn(m, seed):
 
 
 def check_ort(path, x, y):
-    got = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+    # graph optimisations off: onnxruntime 1.30's Pad fusion folds a ZeroPad2d into the AveragePool after it and then
+    # refuses its own result (pads larger than the kernel); the unoptimised graph is the plainer reference anyway
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    got = session.run(None, {session.get_inputs()[0].name: x})[0]
     err = float(np.abs(got - y).max())
     assert err < 1e-5, f"{path}: onnxruntime differs from the reference by {err}"
     return err
 
 
-def onnx_case(name, model, input_shape, opset=13, fold=True):
+def onnx_case(name, model, input_shape, opset=13, fold=True, dynamo=False, dynamic=True):
+    """PyTorch to ONNX. dynamo=False: the legacy TorchScript exporter (opset, do_constant_folding=fold);
+    dynamo=True: torch.onnx.export's default exporter (torch.export; opset None = its default). dynamic: the batch
+    dimension symbolic (dynamic_axes / dynamic_shapes), else fixed at the export batch of 2."""
+    if not wanted(name):
+        return
     d = case_dir(name)
     model.eval()
     randomize_bn(model, zlib.crc32(name.encode()))
@@ -201,15 +388,24 @@ def onnx_case(name, model, input_shape, opset=13, fold=True):
     with torch.no_grad():
         y = model(x).numpy()
     path = os.path.join(d, "model.onnx")
-    # fold=False keeps BatchNormalization nodes (constant folding would fuse them into the convolutions)
-    torch.onnx.export(model, x, path, dynamo=False, opset_version=opset, do_constant_folding=fold, input_names=["input"],
-                      output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+    if dynamo:
+        kwargs = {"dynamic_shapes": ({0: torch.export.Dim("batch")},)} if dynamic else {}
+        if opset is not None:
+            kwargs["opset_version"] = opset
+        torch.onnx.export(model, (x,), path, input_names=["input"], output_names=["output"], **kwargs)
+        how = (f"torch.onnx.export(default dynamo=True, opset {onnx.load(path).opset_import[0].version}, "
+               f"{'dynamic_shapes batch' if dynamic else 'static batch 2'})")
+    else:
+        # fold=False keeps BatchNormalization nodes (constant folding would fuse them into the convolutions)
+        torch.onnx.export(model, x, path, dynamo=False, opset_version=opset, do_constant_folding=fold,
+                          input_names=["input"], output_names=["output"],
+                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}} if dynamic else None)
+        how = (f"torch.onnx.export(dynamo=False, opset {opset}, do_constant_folding={fold}, "
+               f"{'dynamic_axes batch' if dynamic else 'static batch 2'})")
     err = check_ort(path, x.numpy(), y)
     ops = sorted({n.op_type for n in onnx.load(path).graph.node})
     write_io(d, x.numpy(), y, torch_summary(model, x),
-             f"torch {torch.__version__} -> torch.onnx.export(dynamo=False, opset {opset}, do_constant_folding={fold}); "
-             f"ops {ops}; "
-             f"onnxruntime {ort.__version__} agrees within {err:.1e}")
+             f"torch {torch.__version__} -> {how}; ops {ops}; onnxruntime {ort.__version__} agrees within {err:.1e}")
 
 
 class LeNet(nn.Module):
@@ -257,12 +453,12 @@ class LRN(nn.LocalResponseNorm):
 
 
 class MiniAlexNet(nn.Module):
-    def __init__(self):
+    def __init__(self, lrn=LRN):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(3, 8, 5, stride=2, padding=2), nn.ReLU(), LRN(5, alpha=1e-4, beta=0.75, k=2.0),
+            nn.Conv2d(3, 8, 5, stride=2, padding=2), nn.ReLU(), lrn(5, alpha=1e-4, beta=0.75, k=2.0),
             nn.MaxPool2d(3, 2, ceil_mode=True),
-            nn.Conv2d(8, 12, 3, padding=1, groups=2), nn.ReLU(), LRN(3, alpha=0.01, beta=0.6, k=1.0),
+            nn.Conv2d(8, 12, 3, padding=1, groups=2), nn.ReLU(), lrn(3, alpha=0.01, beta=0.6, k=1.0),
             nn.MaxPool2d(3, 2),
             nn.Conv2d(12, 12, 3, padding=1, groups=3), nn.ReLU(), nn.MaxPool2d(2, 2))
         self.classifier = nn.Sequential(nn.Dropout(0.5), nn.Linear(12 * 2 * 2, 16), nn.ReLU(), nn.Dropout(0.5),
@@ -335,12 +531,14 @@ onnx_case("onnx_pools", Pools(), (2, 19, 17))
 
 def graph_case(name, nodes, inits, in_shape, out_shape, opset, x):
     """An ONNX graph written with onnx.helper (what no PyTorch export makes); onnxruntime is the reference."""
+    if not wanted(name):
+        return
     d = case_dir(name)
     g = helper.make_graph(nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N"] + in_shape)],
                           [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N"] + out_shape)],
                           [numpy_helper.from_array(v, k) for k, v in inits.items()])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="generate.py")
-    m.ir_version = 7
+    m.ir_version = 7 if opset < 15 else 8
     onnx.checker.check_model(m)
     path = os.path.join(d, "model.onnx")
     onnx.save(m, path)
@@ -376,10 +574,95 @@ graph_case("onnx_flatten_reshape", [
 ], {"c.weight": f32(3, 2, 3, 3), "c.bias": f32(3), "shape": np.array([0, 3, 3, 3], dtype=np.int64),
     "d.weight": f32(5, 27), "d.bias": f32(5)}, [2, 5, 6], [5], 13, f32(2, 2, 5, 6))
 
-neg_graph = helper.make_graph(
-    [helper.make_node("Resize", ["input", "", "scales"], ["output"], name="upsample", mode="nearest")],
-    "resize", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 1, 4, 4])],
-    [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 1, 8, 8])],
-    [numpy_helper.from_array(np.array([1, 1, 2, 2], dtype=np.float32), "scales")])
-onnx.save(helper.make_model(neg_graph, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(neg, "resize.onnx"))
+# Forms newer exporters and tools emit (opset 18): Cast to float, Pad with an axes input, BatchNormalization with
+# training_mode=0 written out, ReduceMean / ReduceMax with an axes input as global pooling, Flatten axis -3,
+# Squeeze with an axes input, MatMul then Add with the bias first.
+graph_case("onnx_opset18_forms", [
+    helper.make_node("Cast", ["input"], ["x"], name="cast", to=TensorProto.FLOAT),
+    helper.make_node("Pad", ["x", "pads", "", "pad_axes"], ["p"], name="pad", mode="constant"),
+    helper.make_node("Conv", ["p", "conv.weight", "conv.bias"], ["c"], name="conv", kernel_shape=[3, 3],
+                     auto_pad="NOTSET"),
+    helper.make_node("BatchNormalization", ["c", "bn.gamma", "bn.beta", "bn.mean", "bn.var"], ["bn"], name="bn",
+                     epsilon=1e-3, training_mode=0),
+    helper.make_node("Relu", ["bn"], ["r"], name="relu"),
+    helper.make_node("ReduceMean", ["r", "hw"], ["gap"], name="gap", keepdims=1),
+    helper.make_node("Flatten", ["gap"], ["f"], name="flatten", axis=-3),
+    helper.make_node("MatMul", ["f", "fc.weight"], ["mm"], name="fc"),
+    helper.make_node("Add", ["fc.bias", "mm"], ["a"], name="fc_bias_first"),
+    helper.make_node("Softmax", ["a"], ["output"], name="softmax", axis=-1),
+], {"pads": np.array([1, 0, 0, 2], dtype=np.int64), "pad_axes": np.array([2, 3], dtype=np.int64),
+    "conv.weight": f32(3, 2, 3, 3), "conv.bias": f32(3), "bn.gamma": rng.random(3).astype(np.float32) + 0.5,
+    "bn.beta": f32(3), "bn.mean": f32(3), "bn.var": rng.random(3).astype(np.float32) + 0.5,
+    "hw": np.array([-1, -2], dtype=np.int64), "fc.weight": f32(3, 4), "fc.bias": f32(4)}, [2, 5, 6], [4], 18,
+    f32(2, 2, 5, 6))
+
+graph_case("onnx_opset18_max_squeeze", [
+    helper.make_node("Conv", ["input", "conv.weight"], ["c"], name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+    helper.make_node("ReduceMax", ["c", "hw"], ["gmp"], name="gmp", keepdims=1),
+    helper.make_node("Squeeze", ["gmp", "hw"], ["s"], name="squeeze"),
+    helper.make_node("Gemm", ["s", "fc.weight", "fc.bias"], ["output"], name="fc", transB=1),
+], {"conv.weight": f32(4, 2, 3, 3), "hw": np.array([2, 3], dtype=np.int64), "fc.weight": f32(3, 4),
+    "fc.bias": f32(3)}, [2, 7, 5], [3], 18, f32(2, 2, 7, 5))
+
+# torch.onnx.export's default exporter (dynamo=True, torch.export; opset 20 with torch 2.13), with a symbolic and
+# with a fixed batch, and the legacy exporter at opset 17 with and without constant folding. The AlexNet here uses
+# PyTorch's own nn.LocalResponseNorm, which both exporters decompose (Mul, Reshape, Pad, AveragePool 3-D, Squeeze,
+# Mul, Add, Pow, Div).
+onnx_case("onnx_dynamo_lenet", LeNet(), (1, 28, 28), opset=None, dynamo=True)
+onnx_case("onnx_dynamo_lenet_static", LeNet(), (1, 28, 28), opset=None, dynamo=True, dynamic=False)
+onnx_case("onnx_dynamo_bn_gap", BnGap(), (3, 17, 15), opset=None, dynamo=True)
+onnx_case("onnx_dynamo_bn_gap_static", BnGap(), (3, 17, 15), opset=None, dynamo=True, dynamic=False)
+onnx_case("onnx_dynamo_alexnet", MiniAlexNet(nn.LocalResponseNorm), (3, 35, 35), opset=None, dynamo=True)
+onnx_case("onnx_dynamo_alexnet_static", MiniAlexNet(nn.LocalResponseNorm), (3, 35, 35), opset=None, dynamo=True,
+          dynamic=False)
+
+
+class Misc(nn.Module):
+    """More of what PyTorch CNNs use, for the dynamo exporter: in-place ReLU, ZeroPad2d, AvgPool2d counting its
+    padding, LeakyReLU, ceil-mode MaxPool, AdaptiveAvgPool2d to 2x2 (from 4x4), nn.Flatten, Dropout, Softmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 6, 3, stride=1, padding=1)
+        self.bn = nn.BatchNorm2d(6)
+        self.relu = nn.ReLU(inplace=True)
+        self.pad = nn.ZeroPad2d((1, 0, 2, 1))
+        self.avg = nn.AvgPool2d(3, stride=2, padding=1)
+        self.leaky = nn.LeakyReLU(0.1)
+        self.pool = nn.MaxPool2d(2, ceil_mode=True)
+        self.adapt = nn.AdaptiveAvgPool2d((2, 2))
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(24, 10)
+        self.drop = nn.Dropout(0.3)
+        self.fc2 = nn.Linear(10, 5)
+        self.softmax = nn.Softmax(dim=-1)
+
+    def forward(self, x):
+        x = self.pool(self.leaky(self.avg(self.pad(self.relu(self.bn(self.conv(x)))))))
+        return self.softmax(self.fc2(self.drop(self.fc1(self.flatten(self.adapt(x))))))
+
+
+onnx_case("onnx_dynamo_misc", Misc(), (3, 13, 12), opset=None, dynamo=True)
+# a BatchNorm2d after a ReLU cannot be fused: dynamo writes BatchNormalization (momentum attribute, no training_mode)
+onnx_case("onnx_dynamo_bn_unfused", nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.BatchNorm2d(4, eps=1e-3),
+                                                  nn.Flatten(), nn.Linear(4 * 5 * 5, 3)), (3, 7, 7), opset=None,
+          dynamo=True)
+onnx_case("onnx_opset17_lenet", LeNet(), (1, 28, 28), opset=17)
+onnx_case("onnx_opset17_lenet_nofold", LeNet(), (1, 28, 28), opset=17, fold=False, dynamic=False)
+onnx_case("onnx_opset17_bn_gap", BnGap(), (3, 17, 15), opset=17)
+onnx_case("onnx_opset17_bn_gap_nofold", BnGap(), (3, 17, 15), opset=17, fold=False)
+
+if wanted("unsupported"):
+    neg_graph = helper.make_graph(
+        [helper.make_node("Resize", ["input", "", "scales"], ["output"], name="upsample", mode="nearest")],
+        "resize", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 1, 4, 4])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 1, 8, 8])],
+        [numpy_helper.from_array(np.array([1, 1, 2, 2], dtype=np.float32), "scales")])
+    onnx.save(helper.make_model(neg_graph, opset_imports=[helper.make_opsetid("", 13)]),
+              os.path.join(neg, "resize.onnx"))
+    # nn.LocalResponseNorm through the legacy exporter: its decomposition computes the pads (Slice, Transpose) and
+    # squeezes through an If, which the importer does not fold
+    lrn = nn.Sequential(nn.Conv2d(3, 4, 3), nn.LocalResponseNorm(3)).eval()
+    torch.onnx.export(lrn, torch.randn(1, 3, 6, 6), os.path.join(neg, "lrn_legacy.onnx"), dynamo=False, opset_version=13,
+                      input_names=["input"], output_names=["output"])
 print("done")

@@ -39,32 +39,45 @@ final class ModelUpload {
             throw ApiException.badRequest(e.getMessage());
         }
         List<String> files = parameters.keySet().stream().filter(k -> k.startsWith("file:")).toList();
-        if (files.size() != 1) {
-            throw ApiException.badRequest("exactly one \"file:<version>/<file name>\" parameter is supported. Received: "
-                    + files);
-        }
         for (String key : parameters.keySet()) {
             if (!key.startsWith("file:") && !key.equals("config") && !key.equals("replace")) {
                 throw ApiException.badRequest("unknown load parameter '" + key + "'. Expected \"config\", "
                         + "\"file:<version>/<file name>\" and \"replace\"");
             }
         }
-        Matcher m = FILE.matcher(files.get(0));
-        if (!m.matches()) {
-            throw ApiException.badRequest("parameter '" + files.get(0) + "' must be \"file:<version>/<file name>\" with "
-                    + "a positive version number and a plain file name ending in one of " + ModelImporter.EXTENSIONS);
+        // one model file; other files of the same version are what it refers to (an ONNX model's external weights,
+        // model.onnx.data as torch.onnx's dynamo exporter writes them)
+        String version = null;
+        String fileName = null;
+        byte[] content = null;
+        Map<String, byte[]> companions = new LinkedHashMap<>();
+        for (String key : files) {
+            Matcher m = FILE.matcher(key);
+            if (!m.matches()) {
+                throw ApiException.badRequest("parameter '" + key + "' must be \"file:<version>/<file name>\" with "
+                        + "a positive version number and a plain file name ending in one of "
+                        + ModelImporter.EXTENSIONS);
+            }
+            if (version != null && !version.equals(m.group(1))) {
+                throw ApiException.badRequest("all files must belong to one version. Received: " + files);
+            }
+            version = m.group(1);
+            byte[] bytes = decode(key, parameters.get(key));
+            boolean isModel = ModelImporter.EXTENSIONS.stream().anyMatch(e -> m.group(2).toLowerCase(
+                    java.util.Locale.ROOT).endsWith(e));
+            if (!isModel) {
+                companions.put(m.group(2), bytes);
+            } else if (fileName != null) {
+                throw ApiException.badRequest("exactly one model file (ending in one of " + ModelImporter.EXTENSIONS
+                        + ") is supported. Received: " + files);
+            } else {
+                fileName = m.group(2);
+                content = bytes;
+            }
         }
-        String version = m.group(1);
-        String fileName = m.group(2);
-        byte[] content;
-        if (!(parameters.get(files.get(0)) instanceof String base64)) {
-            throw ApiException.badRequest("parameter '" + files.get(0) + "' must be the file's content as a base64 "
-                    + "string");
-        }
-        try {
-            content = Base64.getDecoder().decode(base64.replaceAll("\\s", ""));
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("parameter '" + files.get(0) + "' is not valid base64: " + e.getMessage());
+        if (fileName == null) {
+            throw ApiException.badRequest("exactly one \"file:<version>/<file name>\" parameter with a model file "
+                    + "(ending in one of " + ModelImporter.EXTENSIONS + ") is required. Received: " + files);
         }
         Object replace = parameters.getOrDefault("replace", false);
         if (!(replace instanceof Boolean) && !"true".equals(replace) && !"false".equals(replace)) {
@@ -74,7 +87,7 @@ final class ModelUpload {
         ImportedModel imported;
         RepositoryWriter.Installation installation;
         try {
-            imported = ModelImporter.read(content, fileName);
+            imported = ModelImporter.read(content, fileName, companions::get);
             Map<String, Object> definition = new LinkedHashMap<>(imported.definition());
             definition.putAll(overrides);
             imported = new ImportedModel(definition, imported.weights(), imported.notes());
@@ -92,6 +105,17 @@ final class ModelUpload {
                     + "' (the previous files were restored): " + e.getMessage());
         }
         installation.commit();
+    }
+
+    private static byte[] decode(String key, Object value) {
+        if (!(value instanceof String base64)) {
+            throw ApiException.badRequest("parameter '" + key + "' must be the file's content as a base64 string");
+        }
+        try {
+            return Base64.getDecoder().decode(base64.replaceAll("\\s", ""));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("parameter '" + key + "' is not valid base64: " + e.getMessage());
+        }
     }
 
     @SuppressWarnings("unchecked")

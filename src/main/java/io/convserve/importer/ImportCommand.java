@@ -63,13 +63,7 @@ public final class ImportCommand {
             return 2;
         }
         try {
-            byte[] content;
-            try {
-                content = Files.readAllBytes(file);
-            } catch (IOException e) {
-                throw new ImportException("cannot read " + file + ": " + e.getMessage(), e);
-            }
-            ImportedModel model = ModelImporter.read(content, file.getFileName().toString());
+            ImportedModel model = ModelImporter.read(file);
             RepositoryWriter.Installation installation = new RepositoryWriter().install(model, repository, name,
                     version, replace);
             installation.commit();

@@ -96,8 +96,7 @@ public final class KerasImporter {
             // vars group carries the layer's own name. Prefer the name, fall back to the key.
             Map<String, Integer> seen = new HashMap<>();
             WeightSource source = (layerName, className) -> {
-                String snake = className.replaceAll("([a-z0-9])([A-Z])", "$1_$2")
-                        .replaceAll("([A-Z]+)([A-Z][a-z])", "$1_$2").toLowerCase();
+                String snake = snakeCase(className);
                 int n = seen.merge(snake, 1, Integer::sum) - 1;
                 Group group = byName.getOrDefault(layerName, byKey.get(n == 0 ? snake : snake + "_" + n));
                 List<FloatArray> out = new ArrayList<>();
@@ -152,6 +151,16 @@ public final class KerasImporter {
         }
     }
 
+    /**
+     * Keras' own {@code keras.src.utils.naming.to_snake_case}, which names a layer's group in model.weights.h5:
+     * drop non-word characters, {@code (.)([A-Z][a-z]+) -> \1_\2}, then {@code ([a-z])([A-Z]) -> \1_\2}, lower
+     * case ("Conv2D" gives "conv2d", "BatchNormalization" "batch_normalization", "ReLU" "re_lu").
+     */
+    static String snakeCase(String className) {
+        String s = className.replaceAll("\\W+", "").replaceAll("(.)([A-Z][a-z]+)", "$1_$2");
+        return s.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+    }
+
     @FunctionalInterface
     private interface WeightSource {
         /** The layer's arrays in Keras' order (kernel, bias; gamma, beta, moving mean, moving variance). */
@@ -163,7 +172,9 @@ public final class KerasImporter {
     @SuppressWarnings("unchecked")
     private ImportedModel convert(Map<String, Object> root, WeightSource weights, String fileName) {
         String modelClass = String.valueOf(root.get("class_name"));
-        Map<String, Object> config = map(root.get("config"));
+        // Keras before 2.2.3 wrote a Sequential's config as the bare list of layers
+        Map<String, Object> config = root.get("config") instanceof List<?> bare ? Map.of("layers", bare)
+                : map(root.get("config"));
         List<Map<String, Object>> layerList = new ArrayList<>();
         for (Object o : list(config.get("layers"))) {
             layerList.add(map(o));
@@ -176,6 +187,10 @@ public final class KerasImporter {
         };
         for (Map<String, Object> layer : chain) {
             String cls = String.valueOf(layer.get("class_name"));
+            if (Set.of("Sequential", "Functional", "Model").contains(cls)) {
+                throw unsupported(String.valueOf(map(layer.get("config")).get("name")), cls, "a nested model (a model "
+                        + "used as a layer) is not supported; build the outer model from the inner model's layers");
+            }
             if (!SUPPORTED.contains(cls)) {
                 throw unsupported(String.valueOf(map(layer.get("config")).get("name")), cls, "this layer type has no "
                         + "equivalent in our layer stack. Importable Keras layers: " + SUPPORTED);
@@ -267,7 +282,7 @@ public final class KerasImporter {
                 }
                 boolean bias = !Boolean.FALSE.equals(c.get("use_bias"));
                 l.put("bias", bias);
-                String after = activation(l, c, name);
+                String after = activation(l, c, name, cls);
                 expect(w, bias ? 2 : 1, name, cls);
                 b.add(name, l);
                 b.weight((String) l.get("name"), "weight", w.get(0).transpose(3, 2, 0, 1));
@@ -285,7 +300,7 @@ public final class KerasImporter {
                 l.put("depth_multiplier", c.get("depth_multiplier") == null ? 1 : intValue(c, "depth_multiplier", name));
                 boolean bias = !Boolean.FALSE.equals(c.get("use_bias"));
                 l.put("bias", bias);
-                String after = activation(l, c, name);
+                String after = activation(l, c, name, cls);
                 expect(w, bias ? 2 : 1, name, cls);
                 b.add(name, l);
                 b.weight((String) l.get("name"), "weight", depthwise(w.get(0)));
@@ -307,7 +322,7 @@ public final class KerasImporter {
                 pw.put("kernel", 1);
                 boolean bias = !Boolean.FALSE.equals(c.get("use_bias"));
                 pw.put("bias", bias);
-                String after = activation(pw, c, name);
+                String after = activation(pw, c, name, cls);
                 expect(w, bias ? 3 : 2, name, cls);
                 b.add(name, dw);
                 b.weight((String) dw.get("name"), "weight", depthwise(w.get(0)));
@@ -383,7 +398,7 @@ public final class KerasImporter {
                 l.put("units", intValue(c, "units", name));
                 boolean bias = !Boolean.FALSE.equals(c.get("use_bias"));
                 l.put("bias", bias);
-                String after = activation(l, c, name);
+                String after = activation(l, c, name, cls);
                 expect(w, bias ? 2 : 1, name, cls);
                 b.add(name, l);
                 FloatArray kernel = w.get(0); // [n_in, units], n_in in Keras' order
@@ -505,7 +520,7 @@ public final class KerasImporter {
     // ---- activations
 
     /** Puts a fused activation on the layer; returns one that needs its own layer (Keras' leaky_relu), or null. */
-    private static String activation(Map<String, Object> layer, Map<String, Object> c, String name) {
+    private static String activation(Map<String, Object> layer, Map<String, Object> c, String name, String cls) {
         String a = activationName(c.get("activation"));
         if (a == null || a.equals("linear")) {
             return null;
@@ -517,7 +532,7 @@ public final class KerasImporter {
         if (a.equals("leaky_relu")) {
             return a;
         }
-        throw unsupported(name, String.valueOf(layer.get("type")), "activation '" + a + "' (supported: relu, "
+        throw unsupported(name, cls, "activation '" + a + "' (supported: relu, "
                 + "sigmoid, tanh, softmax, leaky_relu, linear)");
     }
 

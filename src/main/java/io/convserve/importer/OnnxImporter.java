@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * ONNX models (parsed with the classes protoc generates from ONNX's own schema) to our layer stack.
@@ -28,16 +29,21 @@ import java.util.Map;
  * pads {@code [top, left, bottom, right]} to ours, {@code auto_pad} SAME_UPPER to TensorFlow's "same"; Gemm's
  * {@code transB}, {@code alpha} and {@code beta} into the dense weight and bias; MatMul followed by Add of a constant
  * into one dense layer; AveragePool with {@code count_include_pad} as an explicit zero padding; Softmax's axis
- * checked under the opset's rule (before 13 it flattens from the axis on). Anything else is rejected naming the node.
+ * checked under the opset's rule (before 13 it flattens from the axis on); ReduceMean/ReduceMax over H and W as global
+ * pooling; PyTorch's decomposed {@code nn.LocalResponseNorm} (dynamo exporter) as one layer; a reshape to the fixed
+ * export batch as a flatten; LRN only with an odd size (ONNX centres an even window one channel later than ours).
+ * Weights may come from external data files. Anything else is rejected naming the node.
  *
  * <p>An instance keeps the walk's state (constants, shapes, the chain's end): use a new one per file.
  */
 public final class OnnxImporter {
 
     private static final List<String> SUPPORTED = List.of("Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
-            "GlobalMaxPool", "BatchNormalization", "LRN", "Gemm", "MatMul", "Add (bias after MatMul)", "Relu",
-            "LeakyRelu", "Sigmoid", "Tanh", "Softmax", "Flatten", "Reshape", "Dropout", "Identity", "Pad",
-            "Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast");
+            "GlobalMaxPool", "ReduceMean / ReduceMax (over H and W)", "BatchNormalization", "LRN",
+            "decomposed nn.LocalResponseNorm (Mul, Reshape, Pad, AveragePool, Squeeze, Mul, Add, Pow, Div)", "Gemm",
+            "MatMul", "Add (bias after MatMul)", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax", "Flatten",
+            "Reshape", "Dropout", "Identity", "Cast (to float)", "Pad", "Constant", "ConstantOfShape", "Shape",
+            "Gather", "Unsqueeze", "Squeeze", "Concat", "Add/Sub/Mul/Div on shape values");
     /** The batch dimension inside folded shape values. */
     private static final long BATCH = Long.MIN_VALUE + 1;
 
@@ -78,8 +84,23 @@ public final class OnnxImporter {
     private int opset;
     private String current;
     private String pendingMatMul; // our dense layer made by the last MatMul, waiting for its Add
+    /** The fixed batch of an export without a symbolic batch (0 when symbolic): a reshape to it keeps the batch. */
+    private long exportBatch;
+    private DecomposedLrn lrn; // a decomposed nn.LocalResponseNorm being read, or null
+    private Function<String, byte[]> externalData;
+    private final Map<String, byte[]> externalFiles = new HashMap<>();
 
     public ImportedModel read(byte[] content, String fileName) {
+        return read(content, fileName, null);
+    }
+
+    /**
+     * As {@link #read(byte[], String)}, with the files of weights stored outside the model (what torch.onnx's dynamo
+     * exporter writes by default: {@code model.onnx.data} beside {@code model.onnx}): {@code externalData} gives a
+     * file's bytes by its location relative to the model, or null when the model came alone (an upload).
+     */
+    public ImportedModel read(byte[] content, String fileName, Function<String, byte[]> externalData) {
+        this.externalData = externalData;
         ModelProto model;
         try {
             model = ModelProto.parseFrom(content);
@@ -108,12 +129,18 @@ public final class OnnxImporter {
         }
         ValueInfoProto input = inputs.get(0);
         long[] dims = inputDims(input);
+        TensorShapeProto.Dimension batch = input.getType().getTensorType().getShape().getDim(0);
+        exportBatch = batch.hasDimValue() ? batch.getDimValue() : 0;
         Shape inputShape = new Shape(Arrays.stream(dims, 1, dims.length).mapToInt(d -> (int) d).toArray());
         b = new ModelBuilder("ONNX node", inputShape);
         current = input.getName();
         shapes.put(current, dims);
         for (int i = 0; i < g.getNodeCount(); i++) {
             node(g.getNode(i), i);
+        }
+        if (lrn != null) {
+            throw new ImportException(lrn.start + ": the graph ends inside what began as PyTorch's decomposed "
+                    + "LocalResponseNorm (x*x, Reshape, Pad, AveragePool, Squeeze, Mul, Add, Pow, Div)");
         }
         if (g.getOutputCount() != 1 || !g.getOutput(0).getName().equals(current)) {
             throw new ImportException(fileName + ": the graph's outputs " + g.getOutputList().stream()
@@ -156,7 +183,44 @@ public final class OnnxImporter {
             constants.put(n.getOutput(0), constantNode(n, where));
             return;
         }
-        if (fold(n, where)) {
+        boolean folded;
+        try {
+            folded = fold(n, where);
+        } catch (ImportException e) {
+            if (lrn == null) {
+                throw e;
+            }
+            throw new ImportException(e.getMessage() + ". This is inside what " + lrn.start + " began as PyTorch's "
+                    + "decomposed LocalResponseNorm: the legacy exporter computes its pads and squeeze in ways that "
+                    + "are not folded; export with torch.onnx.export's default dynamo=True exporter, or as ONNX's LRN");
+        }
+        if (folded) {
+            return;
+        }
+        if (lrn != null) {
+            lrn.step(n, where);
+            if (lrn.done()) {
+                Map<String, Object> l = ModelBuilder.layer("local_response_norm", layerName(n, index));
+                l.put("size", lrn.size);
+                l.put("alpha", lrn.alpha);
+                l.put("beta", lrn.beta);
+                l.put("k", lrn.k);
+                b.add(lrn.start, l);
+                current = n.getOutput(0);
+                shapes.put(current, lrn.input);
+                lrn = null;
+                pendingMatMul = null;
+            }
+            return;
+        }
+        if ((op.equals("Add") || op.equals("Mul")) && n.getInputCount() == 2 && n.getInput(1).equals(current)
+                && constants.containsKey(n.getInput(0))) { // Add(bias, x): the constant first
+            n = n.toBuilder().setInput(0, n.getInput(1)).setInput(1, n.getInput(0)).build();
+        }
+        if (op.equals("Mul") && n.getInputCount() == 2 && n.getInput(0).equals(current)
+                && n.getInput(1).equals(current)) {
+            lrn = new DecomposedLrn(where, shapes.get(current));
+            lrn.at = n.getOutput(0);
             return;
         }
         if (n.getInputCount() == 0 || !n.getInput(0).equals(current)) {
@@ -190,6 +254,21 @@ public final class OnnxImporter {
                 pendingMatMul = null;
                 return;
             }
+            case "ReduceMean", "ReduceMax" -> {
+                boolean keep = reduceOverImage(n, where, inDims);
+                boolean mean = op.equals("ReduceMean");
+                if (mean && keep) { // [N, C, 1, 1], like GlobalAveragePool
+                    Map<String, Object> l = ModelBuilder.layer("adaptive_avg_pool2d", name);
+                    l.put("output_size", List.of(1, 1));
+                    b.add(where, l);
+                } else {
+                    b.add(where, ModelBuilder.layer(mean ? "global_avg_pool2d" : "global_max_pool2d", name));
+                }
+                shapes.put(n.getOutput(0), keep ? new long[] {BATCH, inDims[1], 1, 1} : new long[] {BATCH, inDims[1]});
+                current = n.getOutput(0);
+                pendingMatMul = null;
+                return;
+            }
             case "BatchNormalization" -> {
                 if (longAttr(n, "training_mode", 0) != 0 || longAttr(n, "spatial", 1) != 1) {
                     throw new ImportException(where + ": training_mode=1 or spatial=0 cannot be imported");
@@ -205,7 +284,7 @@ public final class OnnxImporter {
             }
             case "LRN" -> {
                 Map<String, Object> l = ModelBuilder.layer("local_response_norm", name);
-                l.put("size", (int) longAttr(n, "size", -1));
+                l.put("size", lrnSize(n, where));
                 l.put("alpha", (double) floatAttr(n, "alpha", 1e-4f));
                 l.put("beta", (double) floatAttr(n, "beta", 0.75f));
                 l.put("k", (double) floatAttr(n, "bias", 1.0f));
@@ -258,6 +337,9 @@ public final class OnnxImporter {
             }
             case "Flatten" -> {
                 long axis = longAttr(n, "axis", 1);
+                if (axis < 0) {
+                    axis += inDims.length;
+                }
                 if (axis != 1) {
                     throw new ImportException(where + ": axis " + axis + " (only axis 1, keeping the batch, is "
                             + "supported)");
@@ -276,6 +358,14 @@ public final class OnnxImporter {
                 keepsDims = true;
             }
             case "Identity" -> keepsDims = true;
+            case "Cast" -> {
+                long to = longAttr(n, "to", 1);
+                if (to != 1) {
+                    throw new ImportException(where + ": a cast of the data to type " + to + " cannot be imported; our "
+                            + "layers compute in float32 (type 1), and only a cast to it is dropped");
+                }
+                keepsDims = true;
+            }
             case "Pad" -> pad(n, name, where, inDims);
             default -> throw new ImportException(where + ": operator not supported. Importable operators: "
                     + SUPPORTED);
@@ -289,6 +379,26 @@ public final class OnnxImporter {
         pendingMatMul = matmul;
         current = n.getOutput(0);
         shapes.put(current, keepsDims ? inDims : withBatch(b.current()));
+    }
+
+    /**
+     * ONNX sums channels [c - floor((size-1)/2), c + ceil((size-1)/2)], our layer (PyTorch's rule) [c - floor(size/2),
+     * c + floor((size-1)/2)]: the same window for odd sizes only. An even size is refused rather than shifted by one.
+     */
+    private static int lrnSize(NodeProto n, String where) {
+        long size = longAttr(n, "size", 0);
+        String received = " Received: size=" + size + ", alpha=" + floatAttr(n, "alpha", 1e-4f) + ", beta="
+                + floatAttr(n, "beta", 0.75f) + ", bias=" + floatAttr(n, "bias", 1.0f) + ".";
+        if (size < 1) {
+            throw new ImportException(where + ": attribute size must be a positive number of channels." + received);
+        }
+        if (size % 2 == 0) {
+            long h = (size - 1) / 2;
+            throw new ImportException(where + ": an even size cannot be imported: ONNX's LRN sums channels [c - "
+                    + h + ", c + " + (size - 1 - h) + "], our local_response_norm (PyTorch's rule) [c - " + size / 2
+                    + ", c + " + (size - 1) / 2 + "]; the windows agree only for odd sizes." + received);
+        }
+        return (int) size;
     }
 
     private void conv(NodeProto n, String name, String where) {
@@ -455,6 +565,11 @@ public final class OnnxImporter {
             current = n.getOutput(0);
             return;
         }
+        if (!flatten && target.length == 2 && exportBatch > 1 && target[0] == exportBatch
+                && (target[1] == elements || target[1] == -1)) {
+            // exported with a fixed batch: [B, F] with B the export batch keeps the batch, as x.view(x.size(0), -1)
+            flatten = true;
+        }
         if (!flatten) {
             throw new ImportException(where + ": reshape of " + show(in) + " to " + show(target) + " cannot be "
                     + "imported; only flattening to [N, features] is supported");
@@ -468,6 +583,9 @@ public final class OnnxImporter {
     private void pad(NodeProto n, String name, String where, long[] in) {
         String mode = stringAttr(n, "mode", "constant");
         long[] p = n.getInputCount() > 1 ? constant(n, 1, where).longs() : longs(attr(n, "pads"));
+        if (n.getInputCount() > 3 && !n.getInput(3).isEmpty()) { // opset 18: pads only for the listed axes
+            p = padsOnAxes(p, constant(n, 3, where).longs(), in.length, where);
+        }
         boolean zero = n.getInputCount() < 3 || n.getInput(2).isEmpty()
                 || constant(n, 2, where).array().data()[0] == 0f;
         if (!mode.equals("constant") || !zero || p.length != 8 || p[0] != 0 || p[1] != 0 || p[4] != 0 || p[5] != 0) {
@@ -479,10 +597,37 @@ public final class OnnxImporter {
         b.add(where, l);
     }
 
+    /** Opset 18's Pad with {@code axes}: its pads [begin per axis..., end per axis...] spread over all the axes. */
+    private static long[] padsOnAxes(long[] p, long[] axes, int rank, String where) {
+        if (p.length != 2 * axes.length) {
+            throw new ImportException(where + ": pads " + Arrays.toString(p) + " must have 2 values per axis of "
+                    + Arrays.toString(axes));
+        }
+        long[] full = new long[2 * rank];
+        for (int i = 0; i < axes.length; i++) {
+            int a = (int) (axes[i] < 0 ? axes[i] + rank : axes[i]);
+            full[a] = p[i];
+            full[rank + a] = p[axes.length + i];
+        }
+        return full;
+    }
+
+    /** ReduceMean / ReduceMax must reduce exactly H and W of [N, C, H, W]; returns keepdims. */
+    private boolean reduceOverImage(NodeProto n, String where, long[] in) {
+        long[] axes = n.getInputCount() > 1 && !n.getInput(1).isEmpty() ? constant(n, 1, where).longs()
+                : longs(attr(n, "axes"));
+        long[] norm = Arrays.stream(axes).map(a -> a < 0 ? a + in.length : a).sorted().toArray();
+        if (in.length != 4 || !Arrays.equals(norm, new long[] {2, 3})) {
+            throw new ImportException(where + ": only a reduction over height and width (axes [2, 3] of [N, C, H, W], "
+                    + "global pooling) can be imported. Received: axes " + Arrays.toString(axes) + " of " + show(in));
+        }
+        return longAttr(n, "keepdims", 1) != 0;
+    }
+
     /** ONNX pads are [top, left, bottom, right]; ours [top, bottom, left, right]. */
     private Object padding(NodeProto n, String where, int kh, int kw) {
         String auto = stringAttr(n, "auto_pad", "NOTSET");
-        switch (auto) {
+        switch (auto.isEmpty() ? "NOTSET" : auto) {
             case "SAME_UPPER":
                 return "same";
             case "VALID":
@@ -502,6 +647,117 @@ public final class OnnxImporter {
             throw new ImportException(where + ": pads " + p + " are not 2-D");
         }
         return List.of(p.get(0), p.get(2), p.get(1), p.get(3));
+    }
+
+    // ---- nn.LocalResponseNorm as the exporters decompose it
+
+    /**
+     * PyTorch's {@code F.local_response_norm} as torch.onnx traces it: {@code x*x}, Reshape (or Unsqueeze) to
+     * {@code [N, 1, C, H, W]}, Pad of the channel axis by {@code (size/2, (size-1)/2)}, a 3-D AveragePool of
+     * {@code [size, 1, 1]} (the sum divided by size), Squeeze back, {@code * alpha}, {@code + k}, {@code ^ beta}, and
+     * {@code x / that}: exactly our local_response_norm. Read node by node from the {@code Mul(x, x)} on; any other
+     * node in between, or other values, is refused naming it. The legacy exporter's form (pads computed by Slice and
+     * Transpose, an If for the squeeze) is not folded, so it stops at its first such node.
+     */
+    private final class DecomposedLrn {
+        private final String start;
+        private final String x;
+        private final long[] input;
+        private String at;
+        private int step;
+        private int front = -1;
+        private int back = -1;
+        int size;
+        double alpha;
+        double k;
+        double beta;
+
+        DecomposedLrn(String start, long[] input) {
+            this.start = start;
+            this.x = current;
+            this.input = input;
+        }
+
+        boolean done() {
+            return step == 8;
+        }
+
+        void step(NodeProto n, String where) {
+            String op = n.getOpType();
+            String[] expected = {"Reshape or Unsqueeze", "Pad", "AveragePool", "Squeeze or Reshape", "Mul", "Add",
+                "Pow", "Div"};
+            boolean reads = n.getInputList().contains(at);
+            boolean ok = reads && switch (step) {
+                case 0 -> op.equals("Reshape") || op.equals("Unsqueeze");
+                case 1 -> op.equals("Pad");
+                case 2 -> op.equals("AveragePool");
+                case 3 -> op.equals("Squeeze") || op.equals("Reshape");
+                case 4 -> op.equals("Mul");
+                case 5 -> op.equals("Add");
+                case 6 -> op.equals("Pow");
+                default -> op.equals("Div") && n.getInput(0).equals(x) && n.getInput(1).equals(at);
+            };
+            if (!ok) {
+                throw new ImportException(where + ": reads " + n.getInputList() + " inside what " + start + " began as "
+                        + "PyTorch's decomposed LocalResponseNorm (x*x, Reshape, Pad, AveragePool, Squeeze, Mul, Add, "
+                        + "Pow, Div); expected " + expected[step] + " of '" + at + "'. Importable operators: "
+                        + SUPPORTED);
+            }
+            switch (step) {
+                case 1 -> {
+                    long[] p = constant(n, 1, where).longs();
+                    if (n.getInputCount() > 3 && !n.getInput(3).isEmpty()) {
+                        p = padsOnAxes(p, constant(n, 3, where).longs(), 5, where);
+                    }
+                    boolean zero = n.getInputCount() < 3 || n.getInput(2).isEmpty()
+                            || constant(n, 2, where).array().data()[0] == 0f;
+                    boolean channelsOnly = p.length == 10 && zero && "constant".equals(stringAttr(n, "mode", "constant"));
+                    for (int i = 0; i < p.length && channelsOnly; i++) {
+                        channelsOnly = i == 2 || i == 7 || p[i] == 0;
+                    }
+                    if (!channelsOnly) {
+                        throw new ImportException(where + ": the padding of a decomposed LocalResponseNorm must be zeros "
+                                + "on the channel axis only. Received: pads " + Arrays.toString(p));
+                    }
+                    front = (int) p[2];
+                    back = (int) p[7];
+                }
+                case 2 -> {
+                    List<Integer> kernel = ints(attr(n, "kernel_shape"), where + ": attribute kernel_shape");
+                    List<Integer> strides = attr(n, "strides") == null ? List.of(1, 1, 1) : ints(attr(n, "strides"), where);
+                    List<Integer> pads = attr(n, "pads") == null ? List.of(0, 0, 0, 0, 0, 0) : ints(attr(n, "pads"), where);
+                    int s = kernel.isEmpty() ? 0 : kernel.get(0);
+                    if (!kernel.equals(List.of(s, 1, 1)) || !strides.equals(List.of(1, 1, 1))
+                            || pads.stream().anyMatch(v -> v != 0) || longAttr(n, "ceil_mode", 0) != 0
+                            || front != s / 2 || back != (s - 1) / 2) {
+                        throw new ImportException(where + ": a decomposed LocalResponseNorm must average a window of "
+                                + "[size, 1, 1] with stride 1 over channels padded by (size/2, (size-1)/2) (PyTorch's "
+                                + "rule, as our local_response_norm). Received: kernel_shape " + kernel + ", strides "
+                                + strides + ", pads " + pads + ", channel padding (" + front + ", " + back + ")");
+                    }
+                    size = s;
+                }
+                case 4 -> alpha = scalar(n, where, "alpha");
+                case 5 -> k = scalar(n, where, "k");
+                case 6 -> beta = scalar(n, where, "beta");
+                default -> {
+                }
+            }
+            at = n.getOutput(0);
+            step++;
+        }
+
+        private double scalar(NodeProto n, String where, String what) {
+            String other = n.getInput(0).equals(at) ? n.getInput(1) : n.getInput(0);
+            Const c = constants.get(other);
+            float[] v = c == null ? null : c.array().data();
+            if (v == null || v.length != 1) {
+                throw new ImportException(where + ": the " + what + " of a decomposed LocalResponseNorm must be one "
+                        + "constant value. Received: input '" + other + "'" + (v == null ? " (computed)"
+                        : " with " + v.length + " values"));
+            }
+            return v[0];
+        }
     }
 
     // ---- constant folding of shape arithmetic
@@ -527,6 +783,40 @@ public final class OnnxImporter {
         Const x = constants.get(n.getInput(0));
         switch (op) {
             case "Identity", "Cast" -> constants.put(n.getOutput(0), x);
+            case "ConstantOfShape" -> {
+                long[] dims = x.longs();
+                int count = (int) Arrays.stream(dims).reduce(1, (a, c) -> a * c);
+                AttributeProto value = attr(n, "value");
+                Const v = value == null ? new Const(new long[0], new float[] {0f}, null) : tensor(value.getT(), where);
+                if (v.ints() != null) {
+                    long[] out = new long[count];
+                    Arrays.fill(out, v.ints()[0]);
+                    constants.put(n.getOutput(0), new Const(dims, null, out));
+                } else {
+                    float[] out = new float[count];
+                    Arrays.fill(out, v.floats()[0]);
+                    constants.put(n.getOutput(0), new Const(dims, out, null));
+                }
+            }
+            case "Add", "Sub", "Mul", "Div" -> constants.put(n.getOutput(0),
+                    arithmetic(op, x, constants.get(n.getInput(1)), where));
+            case "Reshape" -> { // of shape values, e.g. a [k] vector to [k, 1] and back
+                long count = x.ints() != null ? x.ints().length : x.floats().length;
+                long[] dims = constants.get(n.getInput(1)).longs().clone();
+                long known = 1;
+                for (int i = 0; i < dims.length; i++) {
+                    if (dims[i] == 0 && i < x.dims().length) {
+                        dims[i] = x.dims()[i];
+                    }
+                    known *= dims[i] == -1 ? 1 : dims[i];
+                }
+                for (int i = 0; i < dims.length; i++) {
+                    if (dims[i] == -1) {
+                        dims[i] = count / known;
+                    }
+                }
+                constants.put(n.getOutput(0), new Const(dims, x.floats(), x.ints()));
+            }
             case "Gather" -> {
                 long[] data = x.longs();
                 long[] idx = constants.get(n.getInput(1)).longs();
@@ -560,6 +850,33 @@ public final class OnnxImporter {
         return new Const(new long[] {v.length}, null, v);
     }
 
+    /** Element-wise shape arithmetic on integer constants (a scalar broadcasts). */
+    private static Const arithmetic(String op, Const a, Const c, String where) {
+        if (a.ints() == null || c.ints() == null) {
+            throw new ImportException(where + ": arithmetic on float constants cannot be folded; only on integer shape "
+                    + "values");
+        }
+        long[] x = a.ints();
+        long[] y = c.ints();
+        int n = Math.max(x.length, y.length);
+        if (x.length != n && x.length != 1 || y.length != n && y.length != 1) {
+            throw new ImportException(where + ": shapes " + Arrays.toString(a.dims()) + " and "
+                    + Arrays.toString(c.dims()) + " do not broadcast");
+        }
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            long u = x[x.length == 1 ? 0 : i];
+            long v = y[y.length == 1 ? 0 : i];
+            out[i] = switch (op) {
+                case "Add" -> u + v;
+                case "Sub" -> u - v;
+                case "Mul" -> u * v;
+                default -> Math.floorDiv(u, v);
+            };
+        }
+        return new Const(x.length >= y.length ? a.dims() : c.dims(), null, out);
+    }
+
     // ---- attributes, tensors, names
 
     /**
@@ -569,7 +886,17 @@ public final class OnnxImporter {
     private String layerName(NodeProto n, int index) {
         String node = n.getName();
         String wanted = null;
-        if (node.startsWith("/")) {
+        boolean dynamo = n.getMetadataPropsList().stream().anyMatch(p -> p.getKey().startsWith("pkg.torch.onnx"))
+                || node.startsWith("node_");
+        // dynamo: the weight's prefix first (a convolution with a BatchNorm2d fused into it keeps the conv's
+        // weight name but may carry the norm's scope), then the module scope
+        if (dynamo && n.getInputCount() > 1 && n.getInput(1).endsWith(".weight")) {
+            wanted = n.getInput(1).substring(0, n.getInput(1).length() - ".weight".length());
+        }
+        if (wanted == null) {
+            wanted = moduleScope(n);
+        }
+        if (wanted == null && node.startsWith("/")) {
             String[] parts = node.split("/");
             wanted = parts.length >= 3 ? parts[parts.length - 2] : null;
         }
@@ -580,6 +907,29 @@ public final class OnnxImporter {
             wanted = n.getInput(1).substring(0, n.getInput(1).length() - ".weight".length());
         }
         return b.uniqueName(wanted, n.getOpType().toLowerCase() + "_" + index);
+    }
+
+    /**
+     * The PyTorch module path that torch.onnx's dynamo exporter records in the node's metadata
+     * ({@code pkg.torch.onnx.name_scopes = ['', 'features', 'features.0', 'conv2d']}: the root, then each module's
+     * full path, then the operation; gives "features.0"), or null.
+     */
+    private static String moduleScope(NodeProto n) {
+        for (var p : n.getMetadataPropsList()) {
+            if (p.getKey().equals("pkg.torch.onnx.name_scopes")) {
+                String v = p.getValue().trim();
+                if (!v.startsWith("[") || !v.endsWith("]")) {
+                    return null;
+                }
+                List<String> parts = new ArrayList<>();
+                for (String part : v.substring(1, v.length() - 1).split(",")) {
+                    parts.add(part.trim().replaceAll("^'|'$", ""));
+                }
+                String module = parts.size() > 2 ? parts.get(parts.size() - 2) : "";
+                return module.isEmpty() ? null : module;
+            }
+        }
+        return null;
     }
 
     private Const constant(NodeProto n, int input, String where) {
@@ -661,13 +1011,10 @@ public final class OnnxImporter {
         throw new ImportException(where + ": a Constant without a numeric value cannot be imported");
     }
 
-    private static Const tensor(TensorProto t, String where) {
+    private Const tensor(TensorProto t, String where) {
         long[] dims = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
-        if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-            throw new ImportException(where + ": stored in an external data file; save the model with its weights "
-                    + "inside (onnx.save(model, path, save_as_external_data=False))");
-        }
-        ByteString raw = t.getRawData();
+        ByteString raw = t.getDataLocation() == TensorProto.DataLocation.EXTERNAL ? external(t, where)
+                : t.getRawData();
         ByteBuffer buf = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         switch (t.getDataType()) {
             case 1: { // FLOAT
@@ -723,6 +1070,29 @@ public final class OnnxImporter {
                 throw new ImportException(where + ": tensor data type " + t.getDataType() + " is not supported "
                         + "(float32, float64, int32 and int64 are)");
         }
+    }
+
+    /** The raw bytes of a tensor stored in an external file ({@code location}, {@code offset}, {@code length}). */
+    private ByteString external(TensorProto t, String where) {
+        Map<String, String> info = new HashMap<>();
+        t.getExternalDataList().forEach(e -> info.put(e.getKey(), e.getValue()));
+        String location = info.get("location");
+        byte[] file = externalData == null || location == null ? null
+                : externalFiles.computeIfAbsent(location, externalData);
+        if (file == null) {
+            throw new ImportException(where + ": stored in an external data file ('" + location + "'), which did not "
+                    + "come with the model; import the .onnx file from its folder (the import command reads the file "
+                    + "beside it), upload it as a second file of the version (\"file:1/" + location + "\"), or save "
+                    + "the weights inside: torch.onnx.export(..., external_data=False), onnx.save(model, path, "
+                    + "save_as_external_data=False)");
+        }
+        long offset = Long.parseLong(info.getOrDefault("offset", "0"));
+        long length = info.containsKey("length") ? Long.parseLong(info.get("length")) : file.length - offset;
+        if (offset < 0 || length < 0 || offset + length > file.length) {
+            throw new ImportException(where + ": offset " + offset + " and length " + length + " lie outside its "
+                    + "external data file '" + location + "' of " + file.length + " bytes");
+        }
+        return ByteString.copyFrom(file, (int) offset, (int) length);
     }
 
     private static long[] withBatch(Shape s) {

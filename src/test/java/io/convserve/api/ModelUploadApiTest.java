@@ -102,6 +102,81 @@ class ModelUploadApiTest extends ValidatedApiTest {
         assertThat(predict.status()).as(predict.body()).isEqualTo(200);
     }
 
+    /**
+     * Every framework layer (summary.json: torchinfo-style rows for PyTorch, count_params() for Keras) against our
+     * {@code /layers} row of the same name (output shape with the batch, parameters) and {@code /parameters} row.
+     */
+    private void layersAndParametersMatch(String model, String summaryFile, boolean trainableOnly, int batch)
+            throws Exception {
+        JsonNode layers = http.get("/v2/models/" + model + "/layers?batch_size=" + batch).json();
+        JsonNode parameters = http.get("/v2/models/" + model + "/parameters").json();
+        JsonNode summary = JSON.readTree(golden(summaryFile).toFile());
+        String count = trainableOnly ? "trainable_parameters" : "parameters";
+        assertThat(layers.get("totals").get(count).asLong()).isEqualTo(summary.get("total_params").asLong());
+        assertThat(parameters.get("totals").get(count).asLong()).isEqualTo(summary.get("total_params").asLong());
+        int matched = 0;
+        for (JsonNode row : summary.get("layers")) {
+            String name = row.get("name").asString();
+            JsonNode ours = find(layers.get("layers"), name);
+            String cls = row.get("class").asString();
+            if (ours == null && (cls.equals("InputLayer") || cls.equals("Dropout"))) {
+                // Keras' input is no layer of ours; torch.export drops dropout at inference
+                assertThat(row.get("params").asLong()).isZero();
+                continue;
+            }
+            assertThat(ours).as("our /layers row for '%s' (%s)", name, cls).isNotNull();
+            assertThat(ours.get(count).asLong()).as("parameters of '%s'", name).isEqualTo(row.get("params").asLong());
+            assertThat(ours.get("output_shape").toString()).as("output shape of '%s'", name)
+                    .isEqualTo("[" + batch + "," + row.get("output_shape").toString().replaceAll("[\\[\\] ]", "") + "]");
+            JsonNode p = find(parameters.get("layers"), name);
+            assertThat(p).as("our /parameters row for '%s'", name).isNotNull();
+            assertThat(p.get(count).asLong()).as("/parameters of '%s'", name).isEqualTo(row.get("params").asLong());
+            matched++;
+        }
+        assertThat(matched).isGreaterThanOrEqualTo(summary.get("layers").size() - 2);
+    }
+
+    private static JsonNode find(JsonNode rows, String name) {
+        for (JsonNode l : rows) {
+            if (l.get("name").asString().equals(name)) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void dynamoExportedAlexNetUploadedWithItsExternalWeightsMatchesTorchinfoRowByRow() throws Exception {
+        String onnx = Base64.getEncoder().encodeToString(Files.readAllBytes(golden("onnx_dynamo_alexnet/model.onnx")));
+        String data = Base64.getEncoder().encodeToString(Files.readAllBytes(
+                golden("onnx_dynamo_alexnet/model.onnx.data")));
+        HttpJson.Response load = http.post("/v2/repository/models/alexnet-dynamo/load", "{\"parameters\": {"
+                + "\"file:1/model.onnx\": \"" + onnx + "\", \"file:1/model.onnx.data\": \"" + data + "\"}}",
+                "application/json");
+
+        assertThat(load.status()).as(load.body()).isEqualTo(200);
+        layersAndParametersMatch("alexnet-dynamo", "onnx_dynamo_alexnet/summary.json", true, 3);
+        assertThat(find(http.get("/v2/models/alexnet-dynamo/layers").json().get("layers"), "features.2")
+                .get("type").asString()).isEqualTo("local_response_norm");
+    }
+
+    @Test
+    void onnxWithExternalWeightsUploadedAloneIs422NamingTheFile() throws Exception {
+        HttpJson.Response r = upload("alone", "file:1/model.onnx", "onnx_dynamo_lenet/model.onnx", "");
+
+        assertThat(r.status()).isEqualTo(422);
+        assertThat(r.json().get("error").asString()).contains("initializer 'conv1.weight': stored in an external "
+                + "data file ('model.onnx.data')").contains("\"file:1/model.onnx.data\"");
+    }
+
+    @Test
+    void keras2BatchNormGlobalPoolModelMatchesCountParamsRowByRow() throws Exception {
+        HttpJson.Response load = upload("bn-gap-keras2", "file:1/model.h5", "keras2_bn_gap/model.h5", "");
+
+        assertThat(load.status()).as(load.body()).isEqualTo(200);
+        layersAndParametersMatch("bn-gap-keras2", "keras2_bn_gap/summary.json", false, 2);
+    }
+
     @Test
     void unimportableFileIs422NamingTheNodeAndLeavesTheServingVersionUntouched() throws Exception {
         assertThat(upload("keep", "file:1/model.onnx", "onnx_lenet/model.onnx", "").status()).isEqualTo(200);

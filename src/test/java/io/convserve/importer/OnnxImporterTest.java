@@ -7,6 +7,7 @@ import io.convserve.registry.LoadedModel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,13 +24,51 @@ class OnnxImporterTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"onnx_lenet", "onnx_mini_alexnet", "onnx_bn_gap", "onnx_separable", "onnx_pools",
-            "onnx_gemm_matmul", "onnx_flatten_reshape"})
+            "onnx_gemm_matmul", "onnx_flatten_reshape", "onnx_dynamo_lenet", "onnx_dynamo_lenet_static",
+            "onnx_dynamo_alexnet", "onnx_dynamo_alexnet_static", "onnx_opset17_lenet", "onnx_opset17_lenet_nofold",
+            "onnx_opset17_bn_gap_nofold", "onnx_opset18_forms", "onnx_opset18_max_squeeze", "onnx_dynamo_bn_unfused"})
     void importedModelMatchesTheFrameworkAndTorchinfo(String name) throws Exception {
         Path dir = Golden.root().resolve(name);
         LoadedModel model = Golden.install(Golden.importFile(dir.resolve("model.onnx")), repository, name);
 
         Golden.checkForward(model, dir);
         Golden.checkSummary(model, dir, Map.of());
+    }
+
+    /** Exports whose optimiser fused BatchNorm2d into the convolution before it (conv1 then gains a bias of 8). */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"onnx_dynamo_bn_gap", "onnx_dynamo_bn_gap_static", "onnx_opset17_bn_gap"})
+    void exportWithBatchNormFusedIntoTheConvolutionsMatches(String name) throws Exception {
+        Path dir = Golden.root().resolve(name);
+        LoadedModel model = Golden.install(Golden.importFile(dir.resolve("model.onnx")), repository, name);
+
+        Golden.checkForward(model, dir);
+        Golden.checkSummary(model, dir, Map.of("conv1", 8L), Set.of("bn1", "bn2"));
+    }
+
+    @Test
+    void dynamoExportOfCommonModulesMatches() throws Exception {
+        // in-place ReLU, ZeroPad2d, AvgPool2d counting its padding, ceil-mode MaxPool, AdaptiveAvgPool2d((2, 2)) as an
+        // AveragePool, nn.Flatten, Dropout dropped, Softmax(dim=-1); BatchNorm2d fused into the biased conv
+        Path dir = Golden.root().resolve("onnx_dynamo_misc");
+        LoadedModel model = Golden.install(Golden.importFile(dir.resolve("model.onnx")), repository, "misc");
+
+        Golden.checkForward(model, dir);
+        Golden.checkSummary(model, dir, Map.of(), Set.of("bn"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void dynamoExportOfLocalResponseNormIsRecognisedAsOneLayer() throws Exception {
+        ImportedModel m = Golden.importFile(Golden.root().resolve("onnx_dynamo_alexnet/model.onnx"));
+
+        List<Map<String, Object>> layers = (List<Map<String, Object>>) m.definition().get("layers");
+        assertThat(layers).extracting(l -> l.get("name")).startsWith("features.0", "features.1", "features.2",
+                "features.3", "features.4");
+        assertThat(layers.get(2)).containsEntry("type", "local_response_norm").containsEntry("size", 5)
+                .containsEntry("beta", 0.75).containsEntry("k", 2.0);
+        assertThat((double) layers.get(2).get("alpha")).isCloseTo(1e-4, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(layers.get(6)).containsEntry("type", "local_response_norm").containsEntry("size", 3);
     }
 
     @Test
@@ -70,6 +109,17 @@ class OnnxImporterTest {
                 .isInstanceOf(ImportException.class)
                 .hasMessageStartingWith("ONNX node 'upsample' (Resize): operator not supported. Importable operators: "
                         + "[Conv, MaxPool");
+    }
+
+    @Test
+    void legacyExportOfLocalResponseNormIsRejectedNamingTheFirstNodeItCannotFold() {
+        assertThatThrownBy(() -> Golden.importFile(Golden.root().resolve("unsupported/lrn_legacy.onnx")))
+                .isInstanceOf(ImportException.class)
+                .hasMessageStartingWith("ONNX node '/1/Slice' (Slice): computes on constants only, and this "
+                        + "operator cannot be folded")
+                .hasMessageContaining("inside what ONNX node '/1/Mul' (Mul) began as PyTorch's decomposed "
+                        + "LocalResponseNorm")
+                .hasMessageContaining("dynamo=True");
     }
 
     @Test

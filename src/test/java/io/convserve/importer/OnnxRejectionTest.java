@@ -14,6 +14,8 @@ import io.convserve.importer.onnx.OnnxProto.TypeProto;
 import io.convserve.importer.onnx.OnnxProto.ValueInfoProto;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** ONNX graphs that cannot be imported, built here with the generated protobuf classes; each error names the node. */
 class OnnxRejectionTest {
@@ -114,5 +116,64 @@ class OnnxRejectionTest {
         assertThatThrownBy(() -> new OnnxImporter().read(m, "rs.onnx"))
                 .hasMessage("ONNX node 'rs' (Reshape): reshape of [N, 2, 4, 4] to [N, 2, 8, 2] cannot be imported; "
                         + "only flattening to [N, features] is supported");
+    }
+
+    private static AttributeProto intAttr(String name, long v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
+    }
+
+    private static AttributeProto floatAttr(String name, float v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(v).build();
+    }
+
+    private static AttributeProto stringAttr(String name, String v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+                .setS(ByteString.copyFromUtf8(v)).build();
+    }
+
+    @ParameterizedTest(name = "size {0}")
+    @CsvSource({"2, 0, 1, 1, 0", "4, 1, 2, 2, 1", "6, 2, 3, 3, 2"})
+    void lrnWithEvenSizeIsRejectedBecauseOnnxCentresTheWindowOtherwise(int size, int onnxBefore, int onnxAfter,
+                                                                       int oursBefore, int oursAfter) {
+        byte[] m = model(13, tensor("x", null, 8L, 3L, 3L), List.of(),
+                node("norm1", "LRN", List.of("x"), "y", intAttr("size", size), floatAttr("alpha", 1e-4f),
+                        floatAttr("beta", 0.75f), floatAttr("bias", 2f)));
+
+        assertThatThrownBy(() -> new OnnxImporter().read(m, "lrn.onnx"))
+                .isInstanceOf(ImportException.class)
+                .hasMessage("ONNX node 'norm1' (LRN): an even size cannot be imported: ONNX's LRN sums channels [c - "
+                        + onnxBefore + ", c + " + onnxAfter + "], our local_response_norm (PyTorch's rule) [c - "
+                        + oursBefore + ", c + " + oursAfter + "]; the windows agree only for odd sizes. Received: size="
+                        + size + ", alpha=1.0E-4, beta=0.75, bias=2.0.");
+    }
+
+    @Test
+    void lrnWithOddSizeKeepsAlphaUndividedForOurLayer() {
+        byte[] m = model(13, tensor("x", null, 8L, 3L, 3L), List.of(),
+                node("norm1", "LRN", List.of("x"), "y", intAttr("size", 3), floatAttr("alpha", 0.01f),
+                        floatAttr("beta", 0.6f), floatAttr("bias", 1f)));
+
+        // both ONNX and our layer (PyTorch's rule) divide alpha by size themselves
+        org.assertj.core.api.Assertions.assertThat(new OnnxImporter().read(m, "lrn.onnx").definition().get("layers"))
+                .asString().contains("size=3").contains("alpha=0.009999999776482582").contains("beta=0.6")
+                .contains("k=1.0");
+    }
+
+    @Test
+    void gemmWithTransposedInputIsRejected() {
+        byte[] m = model(13, tensor("x", null, 6L), List.of(weights("w", 6, 4)),
+                node("fc", "Gemm", List.of("x", "w"), "y", intAttr("transA", 1)));
+
+        assertThatThrownBy(() -> new OnnxImporter().read(m, "gemm.onnx"))
+                .hasMessage("ONNX node 'fc' (Gemm): transA=1 (a transposed activation) cannot be imported");
+    }
+
+    @Test
+    void convWithSameLowerPaddingIsRejected() {
+        byte[] m = model(13, tensor("x", null, 2L, 5L, 5L), List.of(weights("w", 2, 2, 2, 2)),
+                node("conv", "Conv", List.of("x", "w"), "y", stringAttr("auto_pad", "SAME_LOWER")));
+
+        assertThatThrownBy(() -> new OnnxImporter().read(m, "conv.onnx"))
+                .hasMessageStartingWith("ONNX node 'conv' (Conv): auto_pad SAME_LOWER is not supported");
     }
 }
