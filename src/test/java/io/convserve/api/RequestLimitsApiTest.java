@@ -115,6 +115,32 @@ class RequestLimitsApiTest {
         }
     }
 
+    static String zeros(int n) {
+        return "[" + "0,".repeat(n - 1) + "0]";
+    }
+
+    /** lenet5 takes 64 x 784 = 50176 values a request (+ 4096 for the rest): 60000 are refused while counting. */
+    @Test
+    void inferWhenDataHoldsMoreValuesThanTheModelTakesReturns413() throws Exception {
+        Map<String, String> bodies = Map.of(
+                "infer data", "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": "
+                        + "\"FP32\", \"data\": " + zeros(60_000) + "}]}",
+                "infer junk field", "{\"junk\": " + zeros(60_000) + ", \"inputs\": []}",
+                "predict instances", "{\"instances\": [" + zeros(60_000) + "]}");
+        for (Map.Entry<String, String> e : bodies.entrySet()) {
+            String path = e.getKey().startsWith("predict") ? "/v1/models/lenet5:predict" : "/v2/models/lenet5/infer";
+            Answer r = post(path, HttpRequest.BodyPublishers.ofString(e.getValue()), "Content-Type",
+                    "application/json");
+            assertThat(r.status()).as(e.getKey()).isEqualTo(413);
+            assertThat(r.error()).as(e.getKey()).startsWith("request body holds more than 54272 JSON values")
+                    .contains("the limit is 54272", "64 x 784 = 50176", "inference.limits.max-request-values");
+        }
+        Answer fits = post("/v1/models/lenet5:predict", HttpRequest.BodyPublishers.ofString(
+                "{\"instances\": [" + zeros(784) + ", " + zeros(784) + "]}"), "Content-Type", "application/json");
+        assertThat(fits.status()).isEqualTo(200);
+        assertThat(fits.json().get("predictions").size()).isEqualTo(2);
+    }
+
     static byte[] multipart(String boundary, byte[] file) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"data\"; filename=\"d.png\"\r\n"
