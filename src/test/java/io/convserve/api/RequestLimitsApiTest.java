@@ -141,6 +141,23 @@ class RequestLimitsApiTest {
         assertThat(fits.json().get("predictions").size()).isEqualTo(2);
     }
 
+    /** At most 10,000 layers (inference.limits.max-summary-layers); the count is checked before any layer is built. */
+    @Test
+    void summaryWhenMoreLayersThanTheLimitReturns413() throws Exception {
+        String relu = "{\"type\": \"relu\"}";
+        String tooMany = "{\"architecture\": {\"layers\": [" + String.join(", ", java.util.Collections.nCopies(
+                10_001, relu)) + "]}, \"input_shape\": [1, 4, 4]}";
+        Answer r = post("/v2/summary", HttpRequest.BodyPublishers.ofString(tooMany), "Content-Type",
+                "application/json");
+        assertThat(r.status()).isEqualTo(413);
+        assertThat(r.error()).isEqualTo("architecture has 10001 layers; the limit is 10000 "
+                + "(inference.limits.max-summary-layers)");
+        String fits = "{\"architecture\": {\"layers\": [" + String.join(", ", java.util.Collections.nCopies(
+                100, relu)) + "]}, \"input_shape\": [1, 4, 4]}";
+        assertThat(post("/v2/summary", HttpRequest.BodyPublishers.ofString(fits), "Content-Type", "application/json")
+                .status()).isEqualTo(200);
+    }
+
     static byte[] multipart(String boundary, byte[] file) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"data\"; filename=\"d.png\"\r\n"
