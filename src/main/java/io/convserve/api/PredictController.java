@@ -107,9 +107,9 @@ class PredictController {
             }
             return;
         }
-        if (!node.isNumber() || !Double.isFinite(node.asDouble())) {
+        if (!node.isNumber() || !Float.isFinite((float) node.asDouble())) {
             throw ApiException.badRequest("instance " + instance + ": element " + count[0]
-                    + " must be a finite number. Received: " + InferRequestReader.abbreviate(node));
+                    + " must be a finite number (within FP32). Received: " + InferRequestReader.abbreviate(node));
         }
         if (count[0] < limit) {
             out[offset + count[0]] = (float) node.asDouble();
