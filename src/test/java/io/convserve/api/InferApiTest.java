@@ -279,6 +279,20 @@ class InferApiTest extends ValidatedApiTest {
         return body.array();
     }
 
+    /** Binary bytes after the tensors the header announces are refused: no input claims them. */
+    @Test
+    void inferWhenBinaryBytesAreUnclaimedReturns400NamingTheCount() {
+        byte[] valid = binaryBody("FP32", 4, 784, 0, 0);
+        byte[] body = java.util.Arrays.copyOf(valid, valid.length + 7);
+        int headerLength = new String(body, StandardCharsets.ISO_8859_1).indexOf("}]}") + 3;
+        HttpJson.Response r = http.postBytes("/v2/models/lenet5/infer", body, Map.of(
+                "Inference-Header-Content-Length", Integer.toString(headerLength),
+                "Content-Type", "application/octet-stream"));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.json().get("error").asString())
+                .isEqualTo("request has 7 bytes of binary data that no input claims with binary_data_size");
+    }
+
     /** Policy: NaN and infinities are refused (400) as binary FP32, FP16 and FP64, naming the input and element. */
     @Test
     void inferWhenBinaryTensorHoldsNanOrInfinityReturns400NamingInputAndElement() {
