@@ -3,6 +3,7 @@ package io.convserve.api;
 import io.convserve.model.ArchitectureException;
 import io.convserve.model.LayerConfigException;
 import io.convserve.registry.ModelLoadException;
+import io.convserve.system.RequestTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -13,7 +14,10 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.boot.servlet.autoconfigure.MultipartProperties;
 import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.multipart.MaxUploadSizeExceededException;
+import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
@@ -24,6 +28,71 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+    private final String multipartLimits;
+
+    ApiExceptionHandler(org.springframework.beans.factory.ObjectProvider<MultipartProperties> multipart) {
+        MultipartProperties m = multipart.getIfAvailable(MultipartProperties::new);
+        this.multipartLimits = multipartLimits(m);
+    }
+
+    /** The multipart limits as a sentence part, e.g. "16777216 bytes per file (spring.servlet.multipart.max-file-size)". */
+    static String multipartLimits(MultipartProperties m) {
+        return "the limits are " + bytes(m.getMaxRequestSize()) + " bytes per request "
+                + "(spring.servlet.multipart.max-request-size) and " + bytes(m.getMaxFileSize()) + " bytes per file "
+                + "(spring.servlet.multipart.max-file-size)";
+    }
+
+    private static long bytes(org.springframework.util.unit.DataSize size) {
+        return size == null ? -1 : size.toBytes();
+    }
+
+    /** A body that grew past inference.max-request-bytes while a controller read it (chunked or gzip). */
+    @ExceptionHandler(RequestTooLargeException.class)
+    ResponseEntity<Object> tooLarge(RequestTooLargeException e) {
+        return Problems.response(HttpStatus.CONTENT_TOO_LARGE, e.getMessage());
+    }
+
+    /** A multipart body without a boundary, cut short or otherwise unparsable; over a limit: 413. */
+    @ExceptionHandler(MultipartException.class)
+    ResponseEntity<Object> multipart(MultipartException e) {
+        RequestTooLargeException tooLarge = causeOfType(e, RequestTooLargeException.class);
+        if (tooLarge != null) {
+            return tooLarge(tooLarge);
+        }
+        if (e instanceof MaxUploadSizeExceededException
+                || causeOfType(e, org.apache.tomcat.util.http.fileupload.impl.SizeException.class) != null) {
+            return uploadTooLarge(e);
+        }
+        Throwable cause = e.getMostSpecificCause();
+        String why = cause == e || cause.getMessage() == null ? e.getMessage()
+                : cause.getMessage().lines().findFirst().orElse("");
+        return Problems.response(HttpStatus.BAD_REQUEST, "multipart request body is malformed: " + why
+                + "; expected multipart/form-data with a boundary parameter and a file field 'data'");
+    }
+
+    private ResponseEntity<Object> uploadTooLarge(Exception e) {
+        Throwable cause = e instanceof org.springframework.core.NestedRuntimeException n ? n.getMostSpecificCause() : e;
+        String received = cause == e || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")";
+        return Problems.response(HttpStatus.CONTENT_TOO_LARGE, "multipart request body is too large" + received
+                + "; " + multipartLimits);
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleMaxUploadSizeExceededException(MaxUploadSizeExceededException ex,
+                                                                          HttpHeaders headers, HttpStatusCode status,
+                                                                          WebRequest request) {
+        return uploadTooLarge(ex);
+    }
+
+    static <T extends Throwable> T causeOfType(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<Object> api(ApiException e) {
@@ -70,6 +139,10 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Object> bug(Exception e) {
+        RequestTooLargeException tooLarge = causeOfType(e, RequestTooLargeException.class);
+        if (tooLarge != null) {
+            return tooLarge(tooLarge);
+        }
         log.error("unhandled error", e);
         return Problems.response(HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e.getClass().getSimpleName());
     }
@@ -78,10 +151,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
                                                                   HttpHeaders headers, HttpStatusCode status,
                                                                   WebRequest request) {
-        for (Throwable t = ex; t != null; t = t.getCause()) {
-            if (t instanceof io.convserve.system.RequestTooLargeException tooLarge) {
-                return Problems.response(HttpStatus.CONTENT_TOO_LARGE, tooLarge.getMessage());
-            }
+        RequestTooLargeException tooLarge = causeOfType(ex, RequestTooLargeException.class);
+        if (tooLarge != null) {
+            return tooLarge(tooLarge);
         }
         String cause = ex.getMostSpecificCause().getMessage();
         String first = cause == null ? "" : cause.lines().findFirst().orElse("");

@@ -16,6 +16,26 @@ import org.springframework.web.bind.annotation.RestController;
 @io.swagger.v3.oas.annotations.Hidden
 class ErrorJsonController implements ErrorController {
 
+    private final String tooLarge;
+
+    ErrorJsonController(io.convserve.system.InferenceProperties inference,
+                        org.springframework.beans.factory.ObjectProvider<
+                                org.springframework.boot.servlet.autoconfigure.MultipartProperties> multipart,
+                        org.springframework.core.env.Environment environment) {
+        org.springframework.util.unit.DataSize form = environment.getProperty("server.tomcat.max-http-form-post-size",
+                org.springframework.util.unit.DataSize.class, org.springframework.util.unit.DataSize.ofMegabytes(2));
+        this.tooLarge = "request body is too large: the limit is " + inference.maxRequestBytes() + " bytes "
+                + "(inference.max-request-bytes); for multipart bodies "
+                + ApiExceptionHandler.multipartLimits(multipart.getIfAvailable(
+                        org.springframework.boot.servlet.autoconfigure.MultipartProperties::new))
+                + "; for form bodies " + form.toBytes() + " bytes (server.tomcat.max-http-form-post-size)";
+    }
+
+    /** What a 413 raised by the container says: every limit that may have been passed, with its value. */
+    String tooLargeDetail() {
+        return tooLarge;
+    }
+
     @RequestMapping("/error")
     ResponseEntity<Object> error(HttpServletRequest request) {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
@@ -23,7 +43,7 @@ class ErrorJsonController implements ErrorController {
                 ? HttpStatus.valueOf(i) : HttpStatus.INTERNAL_SERVER_ERROR;
         Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
         String detail = status == HttpStatus.PAYLOAD_TOO_LARGE
-                ? "request body is too large"
+                ? tooLarge
                 : status.getReasonPhrase() + (uri != null ? ": " + uri : "");
         return Problems.response(status, detail);
     }

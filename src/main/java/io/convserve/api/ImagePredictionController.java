@@ -42,10 +42,12 @@ class ImagePredictionController {
     private final InferenceService inference;
     private final ImageDecoder decoder;
 
-    ImagePredictionController(ModelLookup lookup, InferenceService inference, InferenceProperties properties) {
+    ImagePredictionController(ModelLookup lookup, InferenceService inference, InferenceProperties properties,
+                              io.convserve.system.LimitsProperties limits) {
         this.lookup = lookup;
         this.inference = inference;
-        this.decoder = new ImageDecoder(properties.maxImageSide(), properties.maxImagePixels());
+        this.decoder = new ImageDecoder(properties.maxImageSide(), properties.maxImagePixels(),
+                limits.maxDecodedImageBytes());
     }
 
     /** Accepted body types; a body without Content-Type is sniffed (it reaches us marked as JSON). */

@@ -31,8 +31,11 @@ class InferController {
     private final ModelLookup lookup;
     private final InferenceService inference;
     private final InferenceProperties properties;
+    private final io.convserve.system.LimitsProperties limits;
 
-    InferController(ModelLookup lookup, InferenceService inference, InferenceProperties properties) {
+    InferController(ModelLookup lookup, InferenceService inference, InferenceProperties properties,
+                    io.convserve.system.LimitsProperties limits) {
+        this.limits = limits;
         this.lookup = lookup;
         this.inference = inference;
         this.properties = properties;
@@ -56,7 +59,9 @@ class InferController {
     private ResponseEntity<byte[]> run(LoadedModel m, byte[] body, Integer headerLength) {
         int maxBatch = inference.settings(m).maxBatchSize();
         long maxElements = maxBatch * m.network().inputShape().elements();
-        InferRequestReader.Request request = InferRequestReader.read(body, headerLength, maxElements);
+        long example = m.network().inputShape().elements();
+        InferRequestReader.Request request = InferRequestReader.read(body, headerLength, maxElements,
+                JsonValueLimit.limit(limits, maxBatch, example), JsonValueLimit.rule(limits, m.name(), maxBatch, example));
         InferRequestReader.Input input = checkedInput(m, request.inputs(), maxBatch);
         String outputName = m.definition().outputName();
         List<InferRequestReader.Output> wanted = request.outputs().isEmpty()

@@ -28,7 +28,7 @@ final class InferRequestReader {
     record Request(String id, List<Input> inputs, List<Output> outputs, boolean binaryOutputs, long timeoutMicros) {
     }
 
-    private static final JsonMapper MAPPER = JsonMapper.builder().build();
+    private static final JsonMapper MAPPER = JsonValueLimit.MAPPER;
 
     /** Largest number of elements in one tensor (2^31-1 is Java's array bound). */
     static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
@@ -41,6 +41,14 @@ final class InferRequestReader {
      *                    checked before anything is allocated for it
      */
     static Request read(byte[] body, Integer headerLength, long maxElements) {
+        return read(body, headerLength, maxElements, Long.MAX_VALUE, "");
+    }
+
+    /**
+     * @param maxValues the most JSON values the JSON part may hold (counted while streaming it, before any tree is
+     *                  built; 413 beyond), with {@code rule} saying where the limit comes from
+     */
+    static Request read(byte[] body, Integer headerLength, long maxElements, long maxValues, String rule) {
         int jsonLength = body.length;
         if (headerLength != null) {
             if (headerLength < 0 || headerLength > body.length) {
@@ -52,6 +60,7 @@ final class InferRequestReader {
         if (jsonLength == 0) {
             throw ApiException.badRequest("request body is empty; expected a JSON infer request {\"inputs\": [...]}");
         }
+        JsonValueLimit.check(body, 0, jsonLength, maxValues, rule);
         JsonNode root;
         try {
             root = MAPPER.readTree(body, 0, jsonLength);

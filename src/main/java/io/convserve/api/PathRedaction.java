@@ -11,7 +11,7 @@ import org.springframework.stereotype.Component;
  * in every error message and repository reason by {@code <repository>}, {@code <tmp>} and {@code ~}.
  */
 @Component
-class PathRedaction {
+public class PathRedaction {
 
     PathRedaction(ModelRegistry registry) {
         Map<String, String> prefixes = new LinkedHashMap<>();
@@ -25,5 +25,10 @@ class PathRedaction {
         prefixes.put(Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize().toString(), "<tmp>");
         prefixes.put(System.getProperty("user.home"), "~");
         Problems.redact(prefixes);
+    }
+
+    /** The text with the repository, temporary and home folders replaced where a path starts (as in error bodies). */
+    public String redact(String text) {
+        return Problems.redacted(text);
     }
 }

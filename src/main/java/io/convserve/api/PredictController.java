@@ -25,8 +25,10 @@ class PredictController {
 
     private final ModelLookup lookup;
     private final InferenceService inference;
+    private final io.convserve.system.LimitsProperties limits;
 
-    PredictController(ModelLookup lookup, InferenceService inference) {
+    PredictController(ModelLookup lookup, InferenceService inference, io.convserve.system.LimitsProperties limits) {
+        this.limits = limits;
         this.lookup = lookup;
         this.inference = inference;
     }
@@ -39,9 +41,22 @@ class PredictController {
                         @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @io.swagger.v3.oas.annotations.media.Content(
                                 mediaType = "application/json", schema = @io.swagger.v3.oas.annotations.media.Schema(
                                 ref = "#/components/schemas/PredictRequest")))
-                        @RequestBody JsonNode body) {
+                        @RequestBody byte[] body) {
         LoadedModel m = lookup.find(model, version);
-        return inference.request(m, () -> run(m, body));
+        return inference.request(m, () -> run(m, parse(m, body)));
+    }
+
+    /** The body as a tree, after counting its values with the streaming parser (413 beyond the model's limit). */
+    private JsonNode parse(LoadedModel m, byte[] body) {
+        int maxBatch = inference.settings(m).maxBatchSize();
+        long example = m.network().inputShape().elements();
+        JsonValueLimit.check(body, 0, body.length, JsonValueLimit.limit(limits, maxBatch, example),
+                JsonValueLimit.rule(limits, m.name(), maxBatch, example));
+        try {
+            return JsonValueLimit.MAPPER.readTree(body);
+        } catch (tools.jackson.core.JacksonException e) {
+            throw ApiException.badRequest("request body is not valid JSON: " + e.getOriginalMessage());
+        }
     }
 
     private Predictions run(LoadedModel m, JsonNode body) {
@@ -92,9 +107,9 @@ class PredictController {
             }
             return;
         }
-        if (!node.isNumber() || !Double.isFinite(node.asDouble())) {
+        if (!node.isNumber() || !Float.isFinite((float) node.asDouble())) {
             throw ApiException.badRequest("instance " + instance + ": element " + count[0]
-                    + " must be a finite number. Received: " + InferRequestReader.abbreviate(node));
+                    + " must be a finite number (within FP32). Received: " + InferRequestReader.abbreviate(node));
         }
         if (count[0] < limit) {
             out[offset + count[0]] = (float) node.asDouble();

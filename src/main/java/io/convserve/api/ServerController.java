@@ -50,7 +50,7 @@ class ServerController {
         if (unavailable.isEmpty()) {
             return ResponseEntity.ok(Map.of("ready", true));
         }
-        String reason = "models not available: " + unavailable;
+        String reason = Problems.redacted("models not available: " + unavailable);
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
                 .body(Map.of("ready", false, "error", reason));
     }

@@ -53,8 +53,11 @@ class SummaryController {
     private final ModelLookup lookup;
     private final ModelDefinitionReader reader = new ModelDefinitionReader();
 
-    SummaryController(ModelLookup lookup) {
+    private final int maxLayers;
+
+    SummaryController(ModelLookup lookup, io.convserve.system.LimitsProperties limits) {
         this.lookup = lookup;
+        this.maxLayers = limits.maxSummaryLayers();
     }
 
     @GetMapping(value = {"/v2/models/{model}/layers", "/v2/models/{model}/versions/{version}/layers"},
@@ -122,6 +125,10 @@ class SummaryController {
         if (!architecture.containsKey("input")) {
             throw ApiException.badRequest("the input shape is missing: give architecture.input.shape or input_shape "
                     + "as [C, H, W]");
+        }
+        if (architecture.get("layers") instanceof List<?> layers && layers.size() > maxLayers) {
+            throw new ApiException(org.springframework.http.HttpStatus.CONTENT_TOO_LARGE, "architecture has "
+                    + layers.size() + " layers; the limit is " + maxLayers + " (inference.limits.max-summary-layers)");
         }
         ModelDefinition definition = reader.parse(architecture, "architecture");
         Shape input = request.inputShape() == null ? definition.architecture().inputShape()

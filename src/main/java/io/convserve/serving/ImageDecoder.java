@@ -10,7 +10,9 @@ import javax.imageio.stream.ImageInputStream;
 
 /**
  * Decodes PNG and JPEG bytes with ImageIO (TwelveMonkeys' JPEG plugin when present). The size in the header is
- * checked before any pixel is decoded, so a small file that declares a huge image never allocates it.
+ * checked before any pixel is decoded, so a small file that declares a huge image never allocates it: the sides,
+ * the pixels, and the decoded bytes (pixels x bytes per pixel of the image's own sample type, e.g. 8 for 16-bit
+ * RGBA). A PNG's chunks are walked first: a chunk cut short or with a wrong CRC is a 400 naming the chunk.
  */
 public final class ImageDecoder {
 
@@ -33,12 +35,22 @@ public final class ImageDecoder {
         ImageIO.scanForPlugins();
     }
 
+    /** Decoded bytes allowed when the caller sets no limit (64 MiB). */
+    public static final long DEFAULT_MAX_DECODED_BYTES = 64L * 1024 * 1024;
+
     private final int maxSide;
     private final long maxPixels;
+    private final long maxDecodedBytes;
 
     public ImageDecoder(int maxSide, long maxPixels) {
+        this(maxSide, maxPixels, DEFAULT_MAX_DECODED_BYTES);
+    }
+
+    /** @param maxDecodedBytes the most bytes the decoded image may take (inference.limits.max-decoded-image-bytes) */
+    public ImageDecoder(int maxSide, long maxPixels, long maxDecodedBytes) {
         this.maxSide = maxSide;
         this.maxPixels = maxPixels;
+        this.maxDecodedBytes = maxDecodedBytes;
     }
 
     /** The format from the magic bytes: {@code png}, {@code jpeg}, or null. */
@@ -74,6 +86,16 @@ public final class ImageDecoder {
                     throw new ImageException(format + " image is " + width + "x" + height + " pixels; the limit is "
                             + maxSide + " pixels per side and " + maxPixels + " pixels in all", true);
                 }
+                int bytesPerPixel = bytesPerPixel(reader);
+                long decoded = (long) width * height * bytesPerPixel;
+                if (decoded > maxDecodedBytes) {
+                    throw new ImageException(format + " image is " + width + "x" + height + " pixels of "
+                            + bytesPerPixel + " bytes each, " + decoded + " bytes decoded; the limit is "
+                            + maxDecodedBytes + " bytes (inference.limits.max-decoded-image-bytes)", true);
+                }
+                if (format.equals("png")) {
+                    checkPngChunks(bytes);
+                }
                 java.util.List<String> warnings = new java.util.ArrayList<>();
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 BufferedImage image = reader.read(0);
@@ -93,6 +115,60 @@ public final class ImageDecoder {
                 throw ie;
             }
             throw new ImageException("the " + format + " image is corrupt or truncated: " + e.getMessage(), false);
+        }
+    }
+
+    /** Bytes per decoded pixel: the widest of the image types the reader offers (at least 1). */
+    private static int bytesPerPixel(ImageReader reader) throws IOException {
+        int bits = 8;
+        javax.imageio.ImageTypeSpecifier raw = reader.getRawImageType(0);
+        if (raw != null) {
+            bits = Math.max(bits, bitsPerPixel(raw));
+        }
+        for (Iterator<javax.imageio.ImageTypeSpecifier> types = reader.getImageTypes(0); types.hasNext(); ) {
+            bits = Math.max(bits, bitsPerPixel(types.next()));
+        }
+        return (bits + 7) / 8;
+    }
+
+    private static int bitsPerPixel(javax.imageio.ImageTypeSpecifier type) {
+        int bits = 0;
+        for (int size : type.getSampleModel().getSampleSize()) {
+            bits += size;
+        }
+        return bits;
+    }
+
+    /**
+     * Walks a PNG's chunks up to IEND: each must fit in the file and carry the CRC-32 of its type and data (ImageIO
+     * checks neither). Throws a 400 naming the chunk, its offset and the values.
+     */
+    static void checkPngChunks(byte[] png) {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(png);
+        int at = 8;
+        while (true) {
+            if (at + 8 > png.length) {
+                throw new ImageException("the png image is truncated: it ends at byte " + png.length
+                        + " before its IEND chunk", false);
+            }
+            long length = in.getInt(at) & 0xFFFFFFFFL;
+            String type = new String(png, at + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (at + 12 + length > png.length) {
+                throw new ImageException("the png image is truncated: chunk '" + type + "' at byte " + at
+                        + " declares " + length + " bytes of data but " + Math.max(0, png.length - at - 12)
+                        + " follow", false);
+            }
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(png, at + 4, 4 + (int) length);
+            long stored = in.getInt(at + 8 + (int) length) & 0xFFFFFFFFL;
+            if (crc.getValue() != stored) {
+                throw new ImageException(String.format("the png image is corrupt: chunk '%s' at byte %d has CRC "
+                        + "%08x but its content gives %08x", type, at, stored, crc.getValue()), false);
+            }
+            if (type.equals("IEND")) {
+                return;
+            }
+            at += 12 + (int) length;
         }
     }
 

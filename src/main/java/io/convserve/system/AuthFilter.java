@@ -16,6 +16,7 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.UrlPathHelper;
 
 /**
  * API keys ({@link AuthProperties}): model management (repository load and unload, uploads) needs a management key
@@ -28,9 +29,16 @@ import org.springframework.web.filter.OncePerRequestFilter;
 class AuthFilter extends OncePerRequestFilter {
 
     private static final Logger log = LoggerFactory.getLogger(AuthFilter.class);
-    private static final Pattern MANAGEMENT = Pattern.compile("/v2/repository/models/[^/]+/(load|unload)/?");
+    /** Everything under the repository's model routes is management, whatever follows (fail closed). */
+    private static final Pattern MANAGEMENT = Pattern.compile("/v2/repository/models(/.*)?");
     private static final Pattern PROTECTED_BY_INFERENCE_KEYS = Pattern.compile(
-            "/v2/(models|summary)(/.*)?|/v1/models/.*|/predictions/.*|/v2/repository/.*");
+            "/v2/(models|summary)([/:].*)?|/v1/models([/:].*)?|/predictions(/.*)?|/v2/repository(/.*)?");
+    private static final UrlPathHelper DECODING = new UrlPathHelper();
+
+    static {
+        DECODING.setUrlDecode(true);
+        DECODING.setRemoveSemicolonContent(true);
+    }
 
     private final List<byte[]> managementKeys;
     private final List<byte[]> inferenceKeys;
@@ -49,9 +57,9 @@ class AuthFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        String path = request.getRequestURI().substring(request.getContextPath().length());
+        List<String> paths = normalisedPaths(request);
         byte[] key = presentedKey(request);
-        if (MANAGEMENT.matcher(path).matches() && !managementOpen) {
+        if (paths.stream().anyMatch(p -> MANAGEMENT.matcher(p).matches()) && !managementOpen) {
             if (managementKeys.isEmpty()) {
                 ProblemResponses.write(response, 403, "model management is disabled: no management key is configured "
                         + "(set inference.auth.management-keys, or inference.auth.management=open on a trusted network)");
@@ -60,7 +68,8 @@ class AuthFilter extends OncePerRequestFilter {
             if (!allowed(request, response, key, managementKeys, "a management key")) {
                 return;
             }
-        } else if (!inferenceKeys.isEmpty() && PROTECTED_BY_INFERENCE_KEYS.matcher(path).matches()) {
+        } else if (!inferenceKeys.isEmpty()
+                && paths.stream().anyMatch(p -> PROTECTED_BY_INFERENCE_KEYS.matcher(p).matches())) {
             List<byte[]> any = new java.util.ArrayList<>(inferenceKeys);
             any.addAll(managementKeys);
             if (!allowed(request, response, key, any, "an API key")) {
@@ -68,6 +77,47 @@ class AuthFilter extends OncePerRequestFilter {
             }
         }
         chain.doFilter(request, response);
+    }
+
+    /**
+     * The request's path as the routing may see it, each form lower-cased, percent-decoded, without {@code ;matrix}
+     * parameters, doubled slashes, dot segments or a trailing slash: the container's decoded servlet path and the
+     * request URI decoded by Spring's {@link UrlPathHelper}. A route is protected when any form matches, so a
+     * spelling that some layer normalises differently cannot skip the check.
+     */
+    static List<String> normalisedPaths(HttpServletRequest request) {
+        List<String> forms = new java.util.ArrayList<>(3);
+        String servletPath = request.getServletPath() == null ? "" : request.getServletPath();
+        String pathInfo = request.getPathInfo() == null ? "" : request.getPathInfo();
+        if (!(servletPath + pathInfo).isEmpty()) {
+            forms.add(normalised(servletPath + pathInfo));
+        }
+        forms.add(normalised(DECODING.getPathWithinApplication(request)));
+        String raw = request.getRequestURI() == null ? "" : request.getRequestURI();
+        try {
+            forms.add(normalised(java.net.URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8)));
+        } catch (IllegalArgumentException e) {
+            forms.add(normalised(raw)); // a malformed escape: the container refuses it anyway
+        }
+        return forms;
+    }
+
+    /** Lower case, no matrix parameters, no empty or dot segments, no trailing slash; always starts with '/'. */
+    static String normalised(String path) {
+        java.util.Deque<String> segments = new java.util.ArrayDeque<>();
+        for (String segment : path.toLowerCase(java.util.Locale.ROOT).split("[/\\\\]")) {
+            int semicolon = segment.indexOf(';');
+            String s = semicolon >= 0 ? segment.substring(0, semicolon) : segment;
+            if (s.isEmpty() || s.equals(".")) {
+                continue;
+            }
+            if (s.equals("..")) {
+                segments.pollLast();
+            } else {
+                segments.addLast(s);
+            }
+        }
+        return "/" + String.join("/", segments);
     }
 
     private static boolean allowed(HttpServletRequest request, HttpServletResponse response, byte[] key,

@@ -16,7 +16,7 @@ import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 
 /** Creates the model registry over the configured repository, or over the bundled models, and loads it. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({InferenceProperties.class, AuthProperties.class})
+@EnableConfigurationProperties({InferenceProperties.class, AuthProperties.class, LimitsProperties.class})
 class RegistryConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(RegistryConfiguration.class);

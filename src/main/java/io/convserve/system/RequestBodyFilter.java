@@ -58,7 +58,7 @@ class RequestBodyFilter extends OncePerRequestFilter {
             }
         }
         try {
-            chain.doFilter(new Decompressed(request, new Bounded(body, maxBytes), !identity), response);
+            chain.doFilter(new Decompressed(request, new Bounded(body, maxBytes, !identity), !identity), response);
         } catch (ServletException | RuntimeException e) {
             Throwable cause = e;
             while (cause != null && !(cause instanceof InflatedTooLarge)) {
@@ -76,27 +76,31 @@ class RequestBodyFilter extends OncePerRequestFilter {
     }
 
     static final class InflatedTooLarge extends RequestTooLargeException {
-        InflatedTooLarge(long maxBytes) {
-            super("request body exceeds " + maxBytes + " bytes (after decompression); the limit is set by "
-                    + "inference.max-request-bytes");
+        InflatedTooLarge(long maxBytes, boolean decompressed) {
+            super(decompressed ? "request body exceeds " + maxBytes + " bytes (after decompression); the limit is set "
+                    + "by inference.max-request-bytes"
+                    : "request body exceeds the limit of " + maxBytes + " bytes (inference.max-request-bytes); it "
+                    + "was sent without Content-Length and grew past the limit while it was read");
         }
     }
 
     private static final class Bounded extends InputStream {
         private final InputStream in;
         private final long maxBytes;
+        private final boolean decompressed;
         private long read;
 
-        Bounded(InputStream in, long maxBytes) {
+        Bounded(InputStream in, long maxBytes, boolean decompressed) {
             this.in = in;
             this.maxBytes = maxBytes;
+            this.decompressed = decompressed;
         }
 
         @Override
         public int read() throws IOException {
             int b = in.read();
             if (b >= 0 && ++read > maxBytes) {
-                throw new InflatedTooLarge(maxBytes);
+                throw new InflatedTooLarge(maxBytes, decompressed);
             }
             return b;
         }
@@ -105,7 +109,7 @@ class RequestBodyFilter extends OncePerRequestFilter {
         public int read(byte[] buffer, int off, int len) throws IOException {
             int n = in.read(buffer, off, len);
             if (n > 0 && (read += n) > maxBytes) {
-                throw new InflatedTooLarge(maxBytes);
+                throw new InflatedTooLarge(maxBytes, decompressed);
             }
             return n;
         }

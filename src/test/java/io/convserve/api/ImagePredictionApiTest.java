@@ -205,4 +205,26 @@ class ImagePredictionApiTest extends ValidatedApiTest {
         assertThat(noField.json().get("error").asString()).startsWith("multipart request has no file field 'data'");
         assertThat(postImage("/predictions/nope", jpeg, "image/jpeg").status()).isEqualTo(404);
     }
+
+    /** The HTTP statuses of the hostile PNGs of ImageDecoderTest: a bomb 413, cut or corrupt 400, every limit named. */
+    @Test
+    void hostilePngsAre413Or400NamingTheProblem() throws Exception {
+        byte[] png = io.convserve.serving.ImageDecoderTest.digitPng();
+        byte[] badCrc = png.clone();
+        badCrc[badCrc.length - 1] ^= 0x01; // IEND's CRC
+        HttpJson.Response bomb = postImage("/predictions/lenet5",
+                io.convserve.serving.ImageDecoderTest.zeroPng(4096, 4096, 16, 6, 4), "image/png");
+        HttpJson.Response cut = postImage("/predictions/lenet5", java.util.Arrays.copyOf(png, png.length - 10),
+                "image/png");
+        HttpJson.Response crc = postImage("/v2/models/lenet5/preprocess", badCrc, "image/png");
+
+        assertThat(bomb.status()).isEqualTo(413);
+        assertThat(bomb.json().get("error").asString()).startsWith("png image is 4096x4096 pixels of 8 bytes each, "
+                + "134217728 bytes decoded; the limit is 67108864 bytes (inference.limits.max-decoded-image-bytes)");
+        assertThat(cut.status()).isEqualTo(400);
+        assertThat(cut.json().get("error").asString()).startsWith("the png image is truncated: ");
+        assertThat(crc.status()).isEqualTo(400);
+        assertThat(crc.json().get("error").asString()).startsWith("the png image is corrupt: chunk 'IEND'");
+        assertThat(postImage("/predictions/lenet5", png, "image/png").status()).isEqualTo(200);
+    }
 }

@@ -263,6 +263,108 @@ class InferApiTest extends ValidatedApiTest {
                 .isEqualTo("input 'input': element 0 is 300, not a valid UINT8 value (0 to 255)");
     }
 
+    /** A binary tensor of {@code n} zeros of the datatype with one element set to the given bit pattern. */
+    static byte[] binaryBody(String datatype, int bytesPerElement, int n, int index, long bits) {
+        byte[] header = ("{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"" + datatype
+                + "\", \"parameters\": {\"binary_data_size\": " + n * bytesPerElement + "}}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        ByteBuffer body = ByteBuffer.allocate(header.length + n * bytesPerElement).order(ByteOrder.LITTLE_ENDIAN);
+        body.put(header);
+        int at = header.length + index * bytesPerElement;
+        switch (bytesPerElement) {
+            case 2 -> body.putShort(at, (short) bits);
+            case 4 -> body.putInt(at, (int) bits);
+            default -> body.putLong(at, bits);
+        }
+        return body.array();
+    }
+
+    /** Binary bytes after the tensors the header announces are refused: no input claims them. */
+    @Test
+    void inferWhenBinaryBytesAreUnclaimedReturns400NamingTheCount() {
+        byte[] valid = binaryBody("FP32", 4, 784, 0, 0);
+        byte[] body = java.util.Arrays.copyOf(valid, valid.length + 7);
+        int headerLength = new String(body, StandardCharsets.ISO_8859_1).indexOf("}]}") + 3;
+        HttpJson.Response r = http.postBytes("/v2/models/lenet5/infer", body, Map.of(
+                "Inference-Header-Content-Length", Integer.toString(headerLength),
+                "Content-Type", "application/octet-stream"));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.json().get("error").asString())
+                .isEqualTo("request has 7 bytes of binary data that no input claims with binary_data_size");
+    }
+
+    /** Policy: NaN and infinities are refused (400) as binary FP32, FP16 and FP64, naming the input and element. */
+    @Test
+    void inferWhenBinaryTensorHoldsNanOrInfinityReturns400NamingInputAndElement() {
+        Map<String, Object[]> cases = new java.util.LinkedHashMap<>();
+        cases.put("FP32 NaN", new Object[] {binaryBody("FP32", 4, 784, 5, Float.floatToRawIntBits(Float.NaN)),
+                "input 'input': element 5 is NaN; inputs must be finite numbers"});
+        cases.put("FP32 +inf", new Object[] {binaryBody("FP32", 4, 784, 783,
+                Float.floatToRawIntBits(Float.POSITIVE_INFINITY)),
+                "input 'input': element 783 is Infinity; inputs must be finite numbers"});
+        cases.put("FP32 -inf", new Object[] {binaryBody("FP32", 4, 784, 0,
+                Float.floatToRawIntBits(Float.NEGATIVE_INFINITY)),
+                "input 'input': element 0 is -Infinity; inputs must be finite numbers"});
+        cases.put("FP16 +inf", new Object[] {binaryBody("FP16", 2, 784, 10, 0x7C00),
+                "input 'input': element 10 is Infinity; inputs must be finite numbers"});
+        cases.put("FP16 NaN", new Object[] {binaryBody("FP16", 2, 784, 11, 0x7E00),
+                "input 'input': element 11 is NaN; inputs must be finite numbers"});
+        cases.put("FP64 NaN", new Object[] {binaryBody("FP64", 8, 784, 12, Double.doubleToRawLongBits(Double.NaN)),
+                "input 'input': element 12 is NaN; inputs must be finite numbers"});
+        cases.put("FP64 beyond FP32", new Object[] {binaryBody("FP64", 8, 784, 13, Double.doubleToRawLongBits(1e300)),
+                "input 'input': element 13 is Infinity; inputs must be finite numbers"});
+        cases.forEach((what, c) -> {
+            byte[] body = (byte[]) c[0];
+            int headerLength = new String(body, StandardCharsets.ISO_8859_1).indexOf("}]}") + 3;
+            HttpJson.Response r = http.postBytes("/v2/models/lenet5/infer", body, Map.of(
+                    "Inference-Header-Content-Length", Integer.toString(headerLength),
+                    "Content-Type", "application/octet-stream"));
+            assertThat(r.status()).as(what).isEqualTo(400);
+            assertThat(r.json().get("error").asString()).as(what).isEqualTo(c[1]);
+        });
+    }
+
+    /**
+     * What JSON clients send instead: Python's json.dumps writes a bare {@code NaN} / {@code Infinity} token (not
+     * JSON: refused by the parser, 400 naming the token), a number beyond FP32 becomes infinity (400 naming the
+     * element), a string is not a number (400).
+     */
+    @Test
+    void inferWhenJsonHoldsNanTokensOrOverflowingNumbersReturns400() {
+        java.util.function.Function<String, String> body = value -> "{\"inputs\": [{\"name\": \"input\", \"shape\": "
+                + "[1, 1, 1, 3], \"datatype\": \"FP32\", \"data\": [0.5, " + value + ", 1]}]}";
+        for (String token : List.of("NaN", "Infinity", "-Infinity")) {
+            HttpJson.Response r = http.post("/v2/models/lenet5/infer", body.apply(token), "application/json");
+            assertThat(r.status()).as(token).isEqualTo(400);
+            assertThat(r.json().get("error").asString()).as(token).startsWith("request body is not valid JSON: ")
+                    .contains(token.replace("-", ""));
+        }
+        HttpJson.Response overflow = http.post("/v2/models/lenet5/infer", body.apply("1e39"), "application/json");
+        assertThat(overflow.status()).isEqualTo(400);
+        assertThat(overflow.json().get("error").asString()).isEqualTo("input 'input': element 1 is Infinity; inputs "
+                + "must be finite numbers");
+        HttpJson.Response string = http.post("/v2/models/lenet5/infer", body.apply("\"NaN\""), "application/json");
+        assertThat(string.status()).isEqualTo(400);
+        assertThat(string.json().get("error").asString()).isEqualTo("input 'input': data must hold numbers (flat or "
+                + "nested lists). Received: \"NaN\" at element 1");
+    }
+
+    /** The same policy on TF Serving's predict: the instance and element are named. */
+    @Test
+    void predictWhenInstanceHoldsNanOrOverflowingNumbersReturns400() {
+        java.util.function.Function<String, String> body = value -> "{\"instances\": [" + json(normalised(1))
+                + ", [0, 0, " + value + "]]}";
+        for (String value : List.of("1e39", "-1e39", "1e309", "\"NaN\"")) {
+            HttpJson.Response r = http.post("/v1/models/lenet5:predict", body.apply(value), "application/json");
+            assertThat(r.status()).as(value).isEqualTo(400);
+            assertThat(r.json().get("error").asString()).as(value).startsWith("instance 1: element 2 must be a "
+                    + "finite number (within FP32). Received: ");
+        }
+        HttpJson.Response token = http.post("/v1/models/lenet5:predict", body.apply("NaN"), "application/json");
+        assertThat(token.status()).isEqualTo(400);
+        assertThat(token.json().get("error").asString()).startsWith("request body is not valid JSON: ").contains("NaN");
+    }
+
     @Test
     void hugeDeclaredShapesAreRejectedBeforeAnythingIsAllocated() {
         String body = "{\"inputs\": [{\"name\": \"input\", \"shape\": [2000000000, 1, 28, 28], "

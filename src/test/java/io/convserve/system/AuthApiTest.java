@@ -92,6 +92,49 @@ class AuthApiTest {
                 .isEqualTo(200);
     }
 
+    /**
+     * Spelling variants of the management routes that Tomcat or Spring decode, strip or normalise before routing
+     * (matrix parameters, percent-encoding, doubled slashes, dot segments, a trailing slash, other case) all need the
+     * management key: the filter decides on the normalised path and treats everything under
+     * /v2/repository/models/ as management.
+     */
+    @Test
+    void managementVariantsOfThePathNeedTheManagementKey() throws Exception {
+        org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
+        for (String path : List.of("/v2/repository/models/lenet5/load;a=b", "/v2/repository/models/lenet5;a=b/load",
+                "/v2/repository;a=b/models/lenet5/load", "/v2/repository/models/lenet5/%6Coad",
+                "/v2/repository/models/lenet5/%6coad", "/v2/%72epository/models/lenet5/load",
+                "/v2/repository/models/lenet5/unl%6Fad", "//v2/repository/models/lenet5/load",
+                "/v2//repository/models//lenet5/load", "/v2/repository/./models/lenet5/load",
+                "/v2/repository/x/../models/lenet5/load", "/v2/repository/models/lenet5/load/",
+                "/v2/repository/models/lenet5/LOAD", "/V2/Repository/Models/lenet5/load",
+                "/v2/repository/models/lenet5/load%3Bx", "/v2/repository/models/lenet5/load?x=1")) {
+            HttpResponse<String> none = send("POST", path);
+            HttpResponse<String> reader = send("POST", path, "X-API-Key", "read-k3y");
+            soft.assertThat(none.statusCode()).as(path + " without a key").isEqualTo(401);
+            soft.assertThat(none.body()).as(path).contains("needs a management key");
+            soft.assertThat(reader.statusCode()).as(path + " with an inference key").isEqualTo(403);
+            soft.assertThat(reader.body()).as(path).contains("not a management key");
+        }
+        soft.assertAll();
+    }
+
+    /** The same normalisation guards the routes that inference keys protect. */
+    @Test
+    void inferenceVariantsOfThePathNeedAnApiKey() throws Exception {
+        org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
+        for (String path : List.of("/v2/%6Dodels", "/v2/models;a=b/lenet5", "//v2/models/lenet5",
+                "/v2/x/../models/lenet5/layers", "/v2/summary;x", "/v1/models/lenet5:predict;a=b",
+                "/v2/repository/index;a=b", "/predictions;a/lenet5")) {
+            String method = path.contains("summary") || path.contains("predict") || path.contains("repository")
+                    ? "POST" : "GET";
+            HttpResponse<String> none = send(method, path);
+            soft.assertThat(none.statusCode()).as(method + " " + path).isEqualTo(401);
+            soft.assertThat(none.body()).as(path).contains("needs an API key");
+        }
+        soft.assertAll();
+    }
+
     @Test
     void inferenceKeysProtectInferenceAndIntrospectionOnly() throws Exception {
         for (String path : List.of("/v2/models", "/v2/models/lenet5", "/v2/models/lenet5/layers")) {
@@ -123,10 +166,14 @@ class AuthApiTest {
 
         HttpResponse<String> load = send("POST", "/v2/repository/models/broken/load", "X-API-Key", "manage-s3cret");
         HttpResponse<String> index = send("POST", "/v2/repository/index", "X-API-Key", "read-k3y");
+        HttpResponse<String> health = send("GET", "/actuator/health");
+        HttpResponse<String> ready = send("GET", "/v2/health/ready");
 
         assertThat(load.statusCode()).isBetween(400, 499);
         assertThat(error(load)).contains("weights.npz");
-        for (String body : List.of(load.body(), index.body())) {
+        assertThat(health.body()).contains("broken", "weights.npz");
+        assertThat(ready.statusCode()).isEqualTo(503);
+        for (String body : List.of(load.body(), index.body(), health.body(), ready.body())) {
             assertThat(body).doesNotContain(repository.toString(), System.getProperty("java.io.tmpdir") + "/",
                     "Exception:", "\tat ");
         }
