@@ -34,6 +34,14 @@ public interface Layer {
         return 0;
     }
 
+    /**
+     * The array the network keeps for parameter {@code spec}, given the checked float32 {@code array} of its declared
+     * shape: the same values, in the memory layout this layer's kernels read fastest (by default the array itself).
+     */
+    default INDArray bind(ParameterSpec spec, INDArray array) {
+        return array;
+    }
+
     /** The forward pass for this input shape, with {@code params} keyed by {@link ParameterSpec#name()}. */
     Operation compile(Shape input, Map<String, INDArray> params);
 

@@ -45,7 +45,7 @@ public final class Network {
             Map<String, INDArray> params = new HashMap<>();
             for (ParameterSpec p : layer.parameters(in)) {
                 String key = layer.name() + "." + p.name();
-                params.put(p.name(), checked(layer, key, p, unused.remove(key)));
+                params.put(p.name(), layer.bind(p, checked(layer, key, p, unused.remove(key))));
                 bound.put(key, params.get(p.name()));
             }
             operations.add(layer.compile(in, params));
