@@ -50,8 +50,17 @@ class ServerController {
         if (unavailable.isEmpty()) {
             return ResponseEntity.ok(Map.of("ready", true));
         }
-        String reason = Problems.redacted("models not available: " + unavailable);
+        // the RFC 9457 fields of every other error (DESIGN §4), plus Triton's "ready"
+        org.springframework.http.ProblemDetail problem = Problems.of(HttpStatus.SERVICE_UNAVAILABLE,
+                "models not available: " + unavailable);
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("type", problem.getType().toString());
+        body.put("title", problem.getTitle());
+        body.put("status", problem.getStatus());
+        body.put("detail", problem.getDetail());
+        body.put("error", problem.getDetail());
+        body.put("ready", false);
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-                .body(Map.of("ready", false, "error", reason));
+                .contentType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON).body(body);
     }
 }
