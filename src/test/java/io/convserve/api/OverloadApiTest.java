@@ -27,7 +27,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -48,18 +47,7 @@ class OverloadApiTest {
 
     @DynamicPropertySource
     static void configure(DynamicPropertyRegistry properties) throws Exception {
-        repository = Files.createTempDirectory("convserve-overload-");
-        Path bundled = Path.of("src/main/resources/models");
-        try (Stream<Path> files = Files.walk(bundled)) {
-            for (Path f : files.filter(p -> !p.toString().contains("vgg16")).toList()) {
-                Path target = repository.resolve(bundled.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target);
-                }
-            }
-        }
+        repository = io.convserve.registry.BundledModels.copy("convserve-overload-", "alexnet", "lenet5");
         properties.add("inference.repository", repository::toString);
         properties.add("inference.auth.management", () -> "open");
         properties.add("inference.models.alexnet.max-batch-size", () -> "1");

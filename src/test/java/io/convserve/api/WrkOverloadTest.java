@@ -20,7 +20,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -29,7 +28,7 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Overload driven by wrk (Debian's package; tools/ci/install-test-prerequisites.sh installs it) on loopback: LeNet
- * one request per pass with a queue of 2, first one connection back to back (the sustainable rate), then 64
+ * one request per pass with a queue of 2, first one connection back to back (the sustainable rate), then 128
  * connections for a bounded time. Every answer is sorted by src/test/resources/wrk/overload.lua: a 200 must be
  * byte for byte the idle service's answer, a refusal a 503 with Retry-After, nothing else and no socket error;
  * the heap stays bounded and the first request after the load is served at once. Prints the figures of
@@ -42,18 +41,7 @@ class WrkOverloadTest {
 
     @DynamicPropertySource
     static void configure(DynamicPropertyRegistry properties) throws Exception {
-        repository = Files.createTempDirectory("convserve-wrk-");
-        Path bundled = Path.of("src/main/resources/models/lenet5");
-        try (Stream<Path> files = Files.walk(bundled)) {
-            for (Path f : files.toList()) {
-                Path target = repository.resolve("lenet5").resolve(bundled.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target);
-                }
-            }
-        }
+        repository = io.convserve.registry.BundledModels.copy("convserve-wrk-", "lenet5");
         properties.add("inference.repository", repository::toString);
         properties.add("inference.models.lenet5.max-batch-size", () -> "1");
         properties.add("inference.models.lenet5.max-queue-size", () -> "2");
@@ -130,7 +118,7 @@ class WrkOverloadTest {
 
         Run sustained = wrk(dir, 1, 3, header.length);
         long heapBefore = usedHeapAfterGc();
-        Run overload = wrk(dir, 64, 8, header.length);
+        Run overload = wrk(dir, 128, 8, header.length);
         // wrk drops its connections at the end, but what they had sent is still queued or being read: the queue
         // may be full for a moment. Recovery: the time until a request is served again.
         long afterLoad = System.nanoTime();
@@ -145,7 +133,7 @@ class WrkOverloadTest {
         long heapAfter = usedHeapAfterGc();
 
         System.out.printf(Locale.ROOT, "wrk overload: lenet5, one request per pass, queue of 2; sustainable %.0f req/s "
-                        + "(1 connection, p50 %.2f ms); 64 connections for 8 s: sent %d (%.0f req/s offered, %.1fx), "
+                        + "(1 connection, p50 %.2f ms); 128 connections for 8 s: sent %d (%.0f req/s offered, %.1fx), "
                         + "accepted %d (%.0f req/s), rejected %d (503), failed %d (wrong %d, other status %d, socket "
                         + "errors %d); latency of all answers p50 %.2f ms p99 %.2f ms max %.1f ms; served again (%d) "
                         + "%.1f ms after the load stopped (%d refused before); heap used after GC %d MB before, %d MB after%n",
@@ -165,7 +153,7 @@ class WrkOverloadTest {
         assertThat(overload.get("other")).as("answers neither 200 nor 503").isZero();
         assertThat(overload.socketErrors()).as("connect/read/write errors and timeouts").isZero();
         assertThat(overload.get("rejected_without_retry")).as("503s without Retry-After").isZero();
-        assertThat(overload.get("rejected")).as("a queue of 2 against 64 connections refuses").isPositive();
+        assertThat(overload.get("rejected")).as("a queue of 2 against 128 connections refuses").isPositive();
         assertThat(overload.get("correct")).as("and keeps serving").isPositive();
         assertThat(overload.get("p99_us")).as("p99 of all answers under overload (µs)").isLessThan(2_000_000);
         assertThat(next.statusCode()).isEqualTo(200);

@@ -33,13 +33,7 @@ class LifecycleTest {
 
     @DynamicPropertySource
     static void repository(DynamicPropertyRegistry properties) throws Exception {
-        repository = Files.createTempDirectory("convserve-lifecycle-");
-        Path source = Path.of(LifecycleTest.class.getClassLoader().getResource("models/lenet5").toURI());
-        Path lenet = repository.resolve("lenet5");
-        Files.createDirectories(lenet.resolve("1"));
-        Files.copy(source.resolve("model.json"), lenet.resolve("model.json"));
-        Files.copy(source.resolve("labels.txt"), lenet.resolve("labels.txt"));
-        Files.copy(source.resolve("1/weights.npz"), lenet.resolve("1/weights.npz"));
+        repository = BundledModels.copy("convserve-lifecycle-", "lenet5");
         properties.add("inference.repository", repository::toString);
         properties.add("inference.auth.management", () -> "open"); // keys: AuthApiTest
     }

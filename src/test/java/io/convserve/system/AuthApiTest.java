@@ -9,7 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -34,18 +33,7 @@ class AuthApiTest {
 
     @DynamicPropertySource
     static void configure(DynamicPropertyRegistry properties) throws Exception {
-        repository = Files.createTempDirectory("convserve-auth-");
-        Path lenet = Path.of("src/main/resources/models/lenet5");
-        try (Stream<Path> files = Files.walk(lenet)) {
-            for (Path f : files.toList()) {
-                Path target = repository.resolve("lenet5").resolve(lenet.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target);
-                }
-            }
-        }
+        repository = io.convserve.registry.BundledModels.copy("convserve-auth-", "lenet5");
         properties.add("inference.repository", repository::toString);
         properties.add("inference.auth.management-keys", () -> "manage-s3cret");
         properties.add("inference.auth.inference-keys", () -> "read-k3y");
