@@ -63,7 +63,9 @@ class RepositoryController {
     @PostMapping("/v2/repository/models/{model}/load")
     @Operation(summary = "Load or reload a model, optionally from an uploaded Keras or ONNX file",
             description = "Without a body: loads every version from the repository folder. With Triton's "
-                    + "\"parameters\": {\"file:<version>/<file name>\": \"<base64>\"} (one file; .keras, .h5 or .onnx) the "
+                    + "\"parameters\": {\"file:<version>/<file name>\": \"<base64>\"} (one model file, .keras, .h5 or .onnx; "
+                    + "further files of the same version are files it refers to, such as the external weights "
+                    + "\"file:1/model.onnx.data\" that torch.onnx's default exporter writes) the model "
                     + "file is imported into <repository>/<model>/<version> first; \"config\" (a JSON string) may "
                     + "override model.json fields (description, preprocessing, output, version_policy, aliases), and "
                     + "\"replace\": true lets a new architecture replace a model's other versions. A failed import or "
@@ -98,7 +100,8 @@ class RepositoryController {
     record LoadRequest(
             @io.swagger.v3.oas.annotations.media.Schema(description = "Triton's load parameters: \"config\" (JSON "
                     + "text overriding model.json fields), \"file:<version>/<file name>\" (base64 of a .keras, .h5 "
-                    + "or .onnx file to import), \"replace\" (true: a new architecture replaces the other versions)",
+                    + "or .onnx file to import; more file: entries of that version for the files it refers to, e.g. "
+                    + "\"file:1/model.onnx.data\"), \"replace\" (true: a new architecture replaces the other versions)",
                     example = "{\"file:1/model.onnx\": \"CAcSB3B5dG9yY2g...\"}")
             Map<String, Object> parameters) {
     }
