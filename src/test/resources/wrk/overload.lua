@@ -1,6 +1,8 @@
 -- wrk script of WrkOverloadTest: POSTs the binary v2 infer body in BODY_FILE (its JSON header is HEADER_LENGTH
 -- bytes) and sorts every answer: 200 whose body is byte for byte EXPECTED_FILE (the answer to the same request
 -- on an idle service), 503 with Retry-After, or anything else. done() prints one RESULT line for the test to read.
+-- DELAY_MS (optional) paces each connection: it waits that long before each request, so that N connections offer
+-- about N * 1000 / DELAY_MS requests a second whatever the answers' latency.
 local function slurp(path)
   local f = assert(io.open(path, "rb"))
   local data = f:read("*a")
@@ -12,6 +14,11 @@ wrk.method = "POST"
 wrk.body = slurp(os.getenv("BODY_FILE"))
 wrk.headers["Content-Type"] = "application/octet-stream"
 wrk.headers["Inference-Header-Content-Length"] = os.getenv("HEADER_LENGTH")
+
+local delay_ms = tonumber(os.getenv("DELAY_MS") or "0")
+function delay()
+  return delay_ms
+end
 
 local threads = {}
 function setup(thread)

@@ -27,9 +27,10 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * Overload driven by wrk (Debian's package; tools/ci/install-test-prerequisites.sh installs it) on loopback: LeNet
- * one request per pass with a queue of 2, first one connection back to back (the sustainable rate), then 128
- * connections for a bounded time. Every answer is sorted by src/test/resources/wrk/overload.lua: a 200 must be
+ * Overload driven by wrk (Debian's package; tools/ci/install-test-prerequisites.sh installs it) on loopback: AlexNet
+ * (about 40 ms a pass, so that refusing is far cheaper than serving and the offered rate is many times the
+ * sustainable one on any machine) one request per pass with a queue of 2, first one connection back to back (the sustainable rate), then 32
+ * connections paced (wrk's delay()) to offer about five times that rate for a bounded time. Every answer is sorted by src/test/resources/wrk/overload.lua: a 200 must be
  * byte for byte the idle service's answer, a refusal a 503 with Retry-After, nothing else and no socket error;
  * the heap stays bounded and the first request after the load is served at once. Prints the figures of
  * docs/reliability.md. A missing wrk fails the test.
@@ -41,11 +42,13 @@ class WrkOverloadTest {
 
     @DynamicPropertySource
     static void configure(DynamicPropertyRegistry properties) throws Exception {
-        repository = io.convserve.registry.BundledModels.copy("convserve-wrk-", "lenet5");
+        repository = io.convserve.registry.BundledModels.copy("convserve-wrk-", "alexnet");
         properties.add("inference.repository", repository::toString);
-        properties.add("inference.models.lenet5.max-batch-size", () -> "1");
-        properties.add("inference.models.lenet5.max-queue-size", () -> "2");
+        properties.add("inference.models.alexnet.max-batch-size", () -> "1");
+        properties.add("inference.models.alexnet.max-queue-size", () -> "2");
     }
+
+    static final int CONNECTIONS = 32;
 
     @LocalServerPort
     int port;
@@ -65,14 +68,15 @@ class WrkOverloadTest {
         }
     }
 
-    Run wrk(Path dir, int connections, int seconds, int headerLength) throws Exception {
+    Run wrk(Path dir, int connections, int seconds, int headerLength, long delayMillis) throws Exception {
         Path script = Path.of("src/test/resources/wrk/overload.lua").toAbsolutePath();
         ProcessBuilder builder = new ProcessBuilder("wrk", "-t" + Math.min(2, connections), "-c" + connections,
                 "-d" + seconds + "s", "--timeout", "10s", "-s", script.toString(),
-                "http://127.0.0.1:" + port + "/v2/models/lenet5/infer").redirectErrorStream(true);
+                "http://127.0.0.1:" + port + "/v2/models/alexnet/infer").redirectErrorStream(true);
         builder.environment().put("BODY_FILE", dir.resolve("request.bin").toString());
         builder.environment().put("EXPECTED_FILE", dir.resolve("expected.bin").toString());
         builder.environment().put("HEADER_LENGTH", Integer.toString(headerLength));
+        builder.environment().put("DELAY_MS", Long.toString(delayMillis));
         Process process;
         try {
             process = builder.start();
@@ -95,18 +99,18 @@ class WrkOverloadTest {
 
     @Test
     void wrkAtFarBeyondTheSustainableRateGetsCorrectAnswersOrQuick503s() throws Exception {
-        float[] x = new float[784];
+        float[] x = new float[3 * 227 * 227];
         Random random = new Random(11);
         for (int i = 0; i < x.length; i++) {
             x[i] = random.nextFloat();
         }
-        byte[] header = ("{\"inputs\":[{\"name\":\"input\",\"shape\":[1,1,28,28],\"datatype\":\"FP32\","
-                + "\"parameters\":{\"binary_data_size\":3136}}],\"outputs\":[{\"name\":\"probabilities\","
+        byte[] header = ("{\"inputs\":[{\"name\":\"input\",\"shape\":[1,3,227,227],\"datatype\":\"FP32\","
+                + "\"parameters\":{\"binary_data_size\":" + x.length * 4 + "}}],\"outputs\":[{\"name\":\"probabilities\","
                 + "\"parameters\":{\"binary_data\":true}}]}").getBytes(StandardCharsets.UTF_8);
         ByteBuffer body = ByteBuffer.allocate(header.length + x.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         body.put(header).asFloatBuffer().put(x);
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/models/lenet5/infer"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/models/alexnet/infer"))
                 .header("Content-Type", "application/octet-stream")
                 .header("Inference-Header-Content-Length", Integer.toString(header.length))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.array())).build();
@@ -116,9 +120,12 @@ class WrkOverloadTest {
         Files.write(dir.resolve("request.bin"), body.array());
         Files.write(dir.resolve("expected.bin"), idle.body());
 
-        Run sustained = wrk(dir, 1, 3, header.length);
+        Run sustained = wrk(dir, 1, 3, header.length, 0);
+        // 32 connections, each paced to offer a 32nd of six times the sustainable rate (the answers' latency
+        // brings it down towards five): wrk itself is closed-loop, and unpaced it would offer 25x
+        long delayMillis = Math.round(CONNECTIONS * 1000 / (6 * sustained.perSecond("correct")));
         long heapBefore = usedHeapAfterGc();
-        Run overload = wrk(dir, 128, 8, header.length);
+        Run overload = wrk(dir, CONNECTIONS, 8, header.length, delayMillis);
         // wrk drops its connections at the end, but what they had sent is still queued or being read: the queue
         // may be full for a moment. Recovery: the time until a request is served again.
         long afterLoad = System.nanoTime();
@@ -132,12 +139,13 @@ class WrkOverloadTest {
         long recoveryNanos = System.nanoTime() - afterLoad;
         long heapAfter = usedHeapAfterGc();
 
-        System.out.printf(Locale.ROOT, "wrk overload: lenet5, one request per pass, queue of 2; sustainable %.0f req/s "
-                        + "(1 connection, p50 %.2f ms); 128 connections for 8 s: sent %d (%.0f req/s offered, %.1fx), "
+        System.out.printf(Locale.ROOT, "wrk overload: alexnet, one request per pass, queue of 2; sustainable %.0f req/s "
+                        + "(1 connection, p50 %.2f ms); %d connections each waiting %d ms before a request, 8 s: sent %d (%.0f req/s offered, %.1fx), "
                         + "accepted %d (%.0f req/s), rejected %d (503), failed %d (wrong %d, other status %d, socket "
                         + "errors %d); latency of all answers p50 %.2f ms p99 %.2f ms max %.1f ms; served again (%d) "
                         + "%.1f ms after the load stopped (%d refused before); heap used after GC %d MB before, %d MB after%n",
-                sustained.perSecond("correct"), sustained.get("p50_us") / 1000.0, overload.get("requests"),
+                sustained.perSecond("correct"), sustained.get("p50_us") / 1000.0, CONNECTIONS, delayMillis,
+                overload.get("requests"),
                 overload.perSecond("requests"), overload.perSecond("requests") / sustained.perSecond("correct"),
                 overload.get("correct"), overload.perSecond("correct"), overload.get("rejected"),
                 overload.get("wrong") + overload.get("other") + overload.socketErrors(), overload.get("wrong"),
@@ -153,8 +161,9 @@ class WrkOverloadTest {
         assertThat(overload.get("other")).as("answers neither 200 nor 503").isZero();
         assertThat(overload.socketErrors()).as("connect/read/write errors and timeouts").isZero();
         assertThat(overload.get("rejected_without_retry")).as("503s without Retry-After").isZero();
-        assertThat(overload.get("rejected")).as("a queue of 2 against 128 connections refuses").isPositive();
-        assertThat(overload.get("correct")).as("and keeps serving").isPositive();
+        assertThat(overload.get("rejected")).as("a queue of 2 against 32 connections refuses").isPositive();
+        assertThat(overload.perSecond("correct")).as("and keeps serving at least half its sustainable rate")
+                .isGreaterThan(0.5 * sustained.perSecond("correct"));
         assertThat(overload.get("p99_us")).as("p99 of all answers under overload (µs)").isLessThan(2_000_000);
         assertThat(next.statusCode()).isEqualTo(200);
         assertThat(next.body()).isEqualTo(idle.body());
