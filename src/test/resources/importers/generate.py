@@ -96,18 +96,23 @@ def keras_case(name, model, formats=("keras",), inputs=None):
              + ", saved as " + ", ".join(formats) + "; output NHWC->NCHW where 4-D")
 
 
-keras_case("keras_lenet", keras.Sequential([
-    keras.Input((28, 28, 1), name="image"),
-    kl.Conv2D(6, 5, padding="same", activation="relu", name="conv1"),
-    kl.MaxPooling2D(2, name="pool1"),
-    kl.Conv2D(16, 5, activation="relu", name="conv2"),
-    kl.MaxPooling2D(2, name="pool2"),
-    kl.Flatten(name="flatten"),
-    kl.Dense(120, activation="relu", name="fc1"),
-    kl.Dropout(0.5, name="drop"),
-    kl.Dense(84, activation="relu", name="fc2"),
-    kl.Dense(10, activation="softmax", name="fc3"),
-], name="lenet"), formats=("keras", "h5"))
+def keras_lenet():
+    """LeNet-5 as a Keras user writes it ('same' first convolution, HWC flatten before the dense layers)."""
+    return keras.Sequential([
+        keras.Input((28, 28, 1), name="image"),
+        kl.Conv2D(6, 5, padding="same", activation="relu", name="conv1"),
+        kl.MaxPooling2D(2, name="pool1"),
+        kl.Conv2D(16, 5, activation="relu", name="conv2"),
+        kl.MaxPooling2D(2, name="pool2"),
+        kl.Flatten(name="flatten"),
+        kl.Dense(120, activation="relu", name="fc1"),
+        kl.Dropout(0.5, name="drop"),
+        kl.Dense(84, activation="relu", name="fc2"),
+        kl.Dense(10, activation="softmax", name="fc3"),
+    ], name="lenet")
+
+
+keras_case("keras_lenet", keras_lenet(), formats=("keras", "h5"))
 
 inp = keras.Input((15, 13, 3), name="image")
 t = kl.Conv2D(8, 3, use_bias=False, name="conv1")(inp)
@@ -281,18 +286,7 @@ def write_keras2_h5(path, model, config):
                 lg.create_dataset(n, data=v.astype(np.float32))
 
 
-keras2_case("keras2_lenet", keras.Sequential([
-    keras.Input((28, 28, 1), name="image"),
-    kl.Conv2D(6, 5, padding="same", activation="relu", name="conv1"),
-    kl.MaxPooling2D(2, name="pool1"),
-    kl.Conv2D(16, 5, activation="relu", name="conv2"),
-    kl.MaxPooling2D(2, name="pool2"),
-    kl.Flatten(name="flatten"),
-    kl.Dense(120, activation="relu", name="fc1"),
-    kl.Dropout(0.5, name="drop"),
-    kl.Dense(84, activation="relu", name="fc2"),
-    kl.Dense(10, activation="softmax", name="fc3"),
-], name="lenet"), input_layer=False)
+keras2_case("keras2_lenet", keras_lenet(), input_layer=False)
 
 inp = keras.Input((15, 13, 3), name="image")
 t = kl.Conv2D(8, 3, use_bias=False, name="conv1")(inp)
