@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train the bundled LeNet-5 model (docs/model-format.md) on the 8,500 MNIST training digits.
 
-The 1,500 test digits in /work/shared/data/mnist are held out: they are only used to report
+The 1,500 test digits in data/mnist of this repository are held out: they are only used to report
 the final accuracy and to export PyTorch's reference probabilities for the Java engine tests.
 Schedule selection uses a stratified 90/10 validation split of the training digits; the exported
 model is then refit with the same schedule on all 8,500 training digits (--no-refit exports the
@@ -130,7 +130,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.normpath(os.path.join(SCRIPT_DIR, "..", "..", "src", "main", "resources", "models")),
                     help="model repository directory (default: ../../src/main/resources/models relative to this script)")
-    ap.add_argument("--data", default="/work/shared/data/mnist", help="directory with the MNIST .npy files")
+    ap.add_argument("--data", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../data/mnist"), help="directory with the MNIST .npy files")
     ap.add_argument("--test-resources", default=os.path.join(REPO_ROOT, "src", "test", "resources", "mnist"),
                     help="where to copy the test digits and write expected_probabilities.npy")
     ap.add_argument("--results", default=os.path.join(SCRIPT_DIR, "RESULTS.md"))

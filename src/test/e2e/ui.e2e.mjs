@@ -17,7 +17,7 @@ if (!fs.existsSync(executablePath)) {
 }
 for (const [what, file] of [['digit', digitPng], ['photo', photo]]) {
   if (!fs.existsSync(file)) {
-    console.error(`FAIL the ${what} ${file} does not exist (../shared/data beside the checkout: see ../shared/data/README.md)`);
+    console.error(`FAIL the ${what} ${file} does not exist (committed under data/: see data/README.md)`);
     process.exit(1);
   }
 }

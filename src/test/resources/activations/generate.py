@@ -25,8 +25,8 @@ model = LeNet5()
 model.load_state_dict({k: torch.from_numpy(weights[k]) for k in weights.files})
 model.eval()
 
-images = np.load(os.path.join(ROOT, "../shared/data/mnist/test_images_u8.npy"))
-labels = np.load(os.path.join(ROOT, "../shared/data/mnist/test_labels.npy"))
+images = np.load(os.path.join(ROOT, "data/mnist/test_images_u8.npy"))
+labels = np.load(os.path.join(ROOT, "data/mnist/test_labels.npy"))
 index = 11
 x = torch.from_numpy(((images[index].astype(np.float32) / 255.0 - 0.1307) / 0.3081)[None, None])
 
@@ -42,7 +42,7 @@ with torch.no_grad():
     out["fc3"] = F.softmax(model.fc3(out["fc2"]), dim=1)
 
 doc = {
-    "source": f"MNIST test image {index} of ../shared/data/mnist/test_images_u8.npy, label {int(labels[index])}; "
+    "source": f"MNIST test image {index} of data/mnist/test_images_u8.npy, label {int(labels[index])}; "
               f"torch {torch.__version__}",
     "label": int(labels[index]),
     "input": {"shape": list(x.shape), "data": [float(v) for v in x.flatten()]},

@@ -25,8 +25,8 @@ class UiEndToEndTest extends ValidatedApiTest {
 
     static final Path E2E = Path.of("src/test/e2e");
     static final Path SCREENSHOTS = Path.of("target/e2e-screenshots");
-    static final Path DIGIT = Path.of("../shared/data/mnist/png/00004_label4.png");
-    static final Path PHOTO = Path.of("../shared/data/photos/coffee.png");
+    static final Path DIGIT = Path.of("data/mnist/png/00004_label4.png");
+    static final Path PHOTO = Path.of("data/photos/coffee.png");
     private static final Pattern LOCKED_PLAYWRIGHT =
             Pattern.compile("\"node_modules/playwright-core\"\\s*:\\s*\\{[^}]*?\"version\"\\s*:\\s*\"([^\"]+)\"");
     private static final Pattern PACKAGE_VERSION = Pattern.compile("\"version\"\\s*:\\s*\"([^\"]+)\"");
@@ -47,9 +47,9 @@ class UiEndToEndTest extends ValidatedApiTest {
 
     @Test
     void pageWorksInChromium() throws Exception {
-        assertThat(DIGIT).as("the MNIST digit %s (../shared/data beside the checkout, see ../shared/data/README.md)",
+        assertThat(DIGIT).as("the MNIST digit %s (committed under data/, see data/README.md)",
                 DIGIT.toAbsolutePath().normalize()).isRegularFile();
-        assertThat(PHOTO).as("the photo %s (../shared/data beside the checkout, see ../shared/data/README.md)",
+        assertThat(PHOTO).as("the photo %s (committed under data/, see data/README.md)",
                 PHOTO.toAbsolutePath().normalize()).isRegularFile();
         installPlaywrightCore();
         String label = DIGIT.getFileName().toString().replaceAll(".*label(\\d+)\\.png", "$1");
