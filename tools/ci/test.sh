@@ -14,6 +14,11 @@ tools/ci/install-test-prerequisites.sh
 java -version
 mvn -version
 
+# independent Python clients and reference frameworks (numpy, torch, onnxruntime, keras, grpcio) for the tests
+CONVSERVE_PYTHON=$(tools/ci/python-env.sh)
+export CONVSERVE_PYTHON
+"$CONVSERVE_PYTHON" --version
+
 state=$(mktemp -d)
 export DOCKERD_PID_FILE=$state/dockerd.pid DOCKERD_LOG_FILE=$state/dockerd.log
 stop_dockerd() {
