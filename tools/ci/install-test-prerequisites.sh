@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what `mvn -B verify` needs beyond a JDK 17, Maven and Node on a fresh Debian 12 machine (as root, or
+# Installs what `./mvnw -B verify -Pfull` needs beyond a JDK 17 and Node on a fresh Debian 12 machine (as root, or
 # with sudo): Debian's Chromium, driven by playwright-core in the browser test of the page, and wrk, the load
 # generator of WrkOverloadTest. Idempotent.
 set -euo pipefail

@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# The test command of README.md (and what .ci/run runs): on a fresh machine (root, apt), with ../shared beside the
-# checkout. A fresh machine has the JDKs, Maven, Node and the Docker client; this installs what the tests need besides:
+# The full test command of README.md (and what .ci/run runs): on a fresh machine (root, apt). A fresh machine has the JDKs, Maven, Node and the Docker client; this installs what the tests need besides:
 # Debian's Chromium for the browser test of the page (src/test/e2e). Maven takes the rest from Maven Central,
 # and the browser test takes playwright-core from the npm registry (npm ci, from the committed lock file).
 # Needs a JDK 17, Maven and apt (all on the CI machine). The container tests (Dockerfile, docker-compose) need a
@@ -12,7 +11,7 @@ cd "$(dirname "$0")/../.."
 tools/ci/install-test-prerequisites.sh
 
 java -version
-mvn -version
+./mvnw -version
 
 # independent Python clients and reference frameworks (numpy, torch, onnxruntime, keras, grpcio) for the tests
 CONVSERVE_PYTHON=$(tools/ci/python-env.sh)
@@ -35,7 +34,8 @@ export CONVSERVE_BASE_IMAGE=localhost/convserve-jre17:1 PROMETHEUS_IMAGE=localho
 time deploy/ci/docker-setup.sh
 
 verify=0
-mvn -B verify || verify=$?
+# -Pfull: the tests `./mvnw test` leaves out (browser, load, python tags) run too
+./mvnw -B verify -Pfull || verify=$?
 # the browser test's screenshots (pass or fail; CI keeps target/ as artifacts)
 echo "Screenshots of the browser test (UiEndToEndTest):"
 if [ -d target/e2e-screenshots ]; then

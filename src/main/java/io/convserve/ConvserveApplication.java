@@ -12,6 +12,7 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 public class ConvserveApplication {
     /** Starts the service, or with {@code import ...} imports a Keras/ONNX file into a repository and exits. */
     public static void main(String[] args) {
+        NativePlatform.checkOrExit();
         if (args.length > 0 && args[0].equals("import")) {
             // the command's own output only: ND4J and jhdf log their start-up at INFO
             if (LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {

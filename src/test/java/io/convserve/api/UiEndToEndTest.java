@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * against the service (through the validating proxy, so every API call the page makes is checked against the
  * spec). Screenshots go to {@code target/e2e-screenshots}. A missing browser or Node is a failure, not a skip.
  */
+@org.junit.jupiter.api.Tag("browser") // needs Node and Chromium: the full run only (tools/ci/test.sh)
 class UiEndToEndTest extends ValidatedApiTest {
 
     static final Path E2E = Path.of("src/test/e2e");

@@ -36,6 +36,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * docs/reliability.md. A missing wrk fails the test.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@org.junit.jupiter.api.Tag("load") // needs wrk: the full run only (tools/ci/test.sh)
 class WrkOverloadTest {
 
     static Path repository;
