@@ -154,14 +154,16 @@ class AuthApiTest {
 
         HttpResponse<String> load = send("POST", "/v2/repository/models/broken/load", "X-API-Key", "manage-s3cret");
         HttpResponse<String> index = send("POST", "/v2/repository/index", "X-API-Key", "read-k3y");
-        HttpResponse<String> health = send("GET", "/actuator/health");
+        HttpResponse<String> health = send("GET", "/actuator/health", "X-API-Key", "manage-s3cret");
+        HttpResponse<String> anonymousHealth = send("GET", "/actuator/health");
         HttpResponse<String> ready = send("GET", "/v2/health/ready");
 
         assertThat(load.statusCode()).isBetween(400, 499);
         assertThat(error(load)).contains("weights.npz");
-        assertThat(health.body()).contains("broken", "weights.npz");
+        assertThat(health.body()).contains("broken", "weights.npz").doesNotContain("diskSpace");
+        assertThat(anonymousHealth.body()).isEqualTo("{\"groups\":[\"liveness\",\"readiness\"],\"status\":\"DOWN\"}");
         assertThat(ready.statusCode()).isEqualTo(503);
-        for (String body : List.of(load.body(), index.body(), health.body(), ready.body())) {
+        for (String body : List.of(load.body(), index.body(), health.body(), anonymousHealth.body(), ready.body())) {
             assertThat(body).doesNotContain(repository.toString(), System.getProperty("java.io.tmpdir") + "/",
                     "Exception:", "\tat ");
         }
