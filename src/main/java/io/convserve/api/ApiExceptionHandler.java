@@ -21,7 +21,7 @@ import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
- * The one place that maps exceptions to statuses (DESIGN §4): domain errors to 400/404/422, Spring's own
+ * The one place that maps exceptions to statuses (docs/design.md#errors): domain errors to 400/404/422, Spring's own
  * (404, 405, 413, 415, unreadable bodies) to the same JSON shape, anything else to a 500 without internals.
  */
 @RestControllerAdvice

@@ -50,7 +50,7 @@ class ServerController {
         if (unavailable.isEmpty()) {
             return ResponseEntity.ok(Map.of("ready", true));
         }
-        // the RFC 9457 fields of every other error (DESIGN §4), plus Triton's "ready"
+        // the RFC 9457 fields of every other error (docs/design.md#errors), plus Triton's "ready"
         org.springframework.http.ProblemDetail problem = Problems.of(HttpStatus.SERVICE_UNAVAILABLE,
                 "models not available: " + unavailable);
         Map<String, Object> body = new java.util.LinkedHashMap<>();

@@ -26,7 +26,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The {@code model_summary} extension (DESIGN §4.3): every layer's input and output shape, parameters and MACs,
+ * The {@code model_summary} extension (docs/design.md#introspection): every layer's input and output shape, parameters and MACs,
  * for a loaded model at any input size, or for an architecture posted without weights.
  */
 @RestController

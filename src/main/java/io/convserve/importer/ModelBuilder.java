@@ -57,7 +57,7 @@ final class ModelBuilder {
     }
 
     /**
-     * Adds a layer (type, name and fields, DESIGN §2) for the foreign layer {@code from}; returns its output shape.
+     * Adds a layer (type, name and fields, docs/design.md#the-layer-stack) for the foreign layer {@code from}; returns its output shape.
      */
     Shape add(String from, Map<String, Object> layer) {
         Map<String, Object> copy = new LinkedHashMap<>(layer);

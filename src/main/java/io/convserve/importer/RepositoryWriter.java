@@ -18,7 +18,7 @@ import java.util.stream.Stream;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Puts an imported model into the repository layout of DESIGN §3, {@code <repo>/<name>/model.json} and
+ * Puts an imported model into the repository layout of docs/model-format.md, {@code <repo>/<name>/model.json} and
  * {@code <repo>/<name>/<version>/weights.npz}, safely:
  * <ol>
  * <li>the files are written to a hidden staging folder inside the repository (the registry ignores names starting

@@ -10,7 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A network's forward pass for one batch size with every buffer and op object built once (DESIGN §5): each layer
+ * A network's forward pass for one batch size with every buffer and op object built once (docs/design.md#serving-engine): each layer
  * that has a planned form reads the previous layer's output buffer and writes its own, so a run allocates only
  * what the unplanned layers allocate. Not thread-safe: one plan per worker thread and batch size.
  */

@@ -16,7 +16,7 @@ public interface Layer {
 
     String name();
 
-    /** The {@code type} of DESIGN §2, e.g. {@code conv2d}. */
+    /** The {@code type} of docs/design.md#the-layer-stack, e.g. {@code conv2d}. */
     String type();
 
     /** Every setting with defaults resolved, snake_case keys, as in model.json (without name and type). */

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One row of a model summary (DESIGN §4.3). Shapes carry the batch dimension first; parameter and MAC
+ * One row of a model summary (docs/design.md#introspection). Shapes carry the batch dimension first; parameter and MAC
  * counts are per model (MACs per batch), activation bytes are the float32 output of the whole batch.
  */
 public record LayerSummary(int index, String name, String type, Map<String, Object> config,

@@ -3,10 +3,10 @@ package io.convserve.model;
 import java.util.List;
 import java.util.Map;
 
-/** Builds layers from their JSON objects (plain maps, snake_case fields, DESIGN §2). */
+/** Builds layers from their JSON objects (plain maps, snake_case fields, docs/design.md#the-layer-stack). */
 public final class Layers {
 
-    /** Every {@code type} the stack knows, in DESIGN §2 order. */
+    /** Every {@code type} the stack knows, in the order of docs/design.md#the-layer-stack. */
     public static final List<String> TYPES = List.of("conv2d", "depthwise_conv2d", "max_pool2d", "avg_pool2d",
             "adaptive_avg_pool2d", "global_avg_pool2d", "global_max_pool2d", "zero_pad2d", "batch_norm",
             "local_response_norm", "flatten", "dense", "dropout", "relu", "leaky_relu", "sigmoid", "tanh", "softmax");

@@ -4,7 +4,7 @@ package io.convserve.model;
  * A sliding window over H and W: kernel, stride, dilation and padding. This is the one place where
  * conv and pool output sizes and padding amounts are computed, for height and width alike.
  *
- * <p>Rules (DESIGN §2): explicit padding gives {@code floor((W + p_l + p_r - d*(K-1) - 1) / S) + 1};
+ * <p>Rules (docs/design.md#the-layer-stack): explicit padding gives {@code floor((W + p_l + p_r - d*(K-1) - 1) / S) + 1};
  * with {@code ceil_mode} the ceiling, minus a last window that would start inside the right padding
  * (PyTorch). {@code "same"} gives {@code ceil(W / S)} with total padding
  * {@code max((out-1)*S + d*(K-1) + 1 - W, 0)}, the smaller half on the top/left (TensorFlow).

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The parsed {@code model.json} (DESIGN §3): metadata, the input and output tensors, preprocessing for
+ * The parsed {@code model.json} (docs/model-format.md): metadata, the input and output tensors, preprocessing for
  * image requests, the optional seeded initialisation of an architecture-only model, and the layers.
  */
 public record ModelDefinition(String name, String description, TensorSpec input, String outputName,

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Loads one model folder of the repository (DESIGN §3): model.json, numeric version folders, labels.txt. */
+/** Loads one model folder of the repository (docs/model-format.md): model.json, numeric version folders, labels.txt. */
 public final class ModelLoader {
 
     /** Model names: letters, digits, '.', '_' and '-', not starting with '.', at most 128 characters. */

@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The models being served, by name and version, from one repository folder (DESIGN §3).
+ * The models being served, by name and version, from one repository folder (docs/model-format.md).
  *
  * <p>A model's served versions follow its {@code version_policy} (latest N, all, specific) and may be named by
  * {@code aliases} ({@code stable}, {@code canary}). A (re)load builds and warms every new version first and then

@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One model version's scheduler (DESIGN §5, Triton's dynamic batcher): a bounded queue and worker threads that merge
+ * One model version's scheduler (docs/design.md#serving-engine, Triton's dynamic batcher): a bounded queue and worker threads that merge
  * queued requests into one forward pass and split the outputs back. A full queue refuses at once; a request whose
  * deadline passes while it waits is answered without being computed; every accepted request is completed exactly
  * once, also when the batcher retires or the service shuts down. Workers end after {@link #IDLE_NANOS} without work,

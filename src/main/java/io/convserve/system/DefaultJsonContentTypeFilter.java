@@ -16,7 +16,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Reads a request body that comes without {@code Content-Type} as JSON (DESIGN §4: some v2 clients send none).
+ * Reads a request body that comes without {@code Content-Type} as JSON (docs/design.md#errors: some v2 clients send none).
  * On the protocol routes ({@code /v1/}, {@code /v2/}) a body labelled {@code application/x-www-form-urlencoded}
  * (what urllib and curl -d put on any body) is read as sent, not re-encoded from form parameters.
  */

@@ -6,7 +6,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * Service settings under {@code inference.*}.
  *
- * @param repository    the model repository folder (DESIGN §3); empty serves the bundled models
+ * @param repository    the model repository folder (docs/model-format.md); empty serves the bundled models
  * @param maxBatchSize  the largest batch one request may send (Triton's {@code max_batch_size})
  * @param maxImageSide  the largest width or height of an image sent to /predictions, checked before decoding
  * @param maxImagePixels the largest number of pixels of such an image
@@ -16,7 +16,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                       0 turns polling off (models then change through the v2 repository API only)
  * @param maxResponseValues the most tensor values one infer response may carry (the model's output plus the
  *                       layer outputs a request names); a request asking for more is refused before computing
- * @param dynamicBatching merge queued requests of one model into one forward pass (DESIGN §5)
+ * @param dynamicBatching merge queued requests of one model into one forward pass (docs/design.md#serving-engine)
  * @param maxQueueDelay  how long the oldest queued request may wait for others to join its batch
  *                       (Triton's max_queue_delay_microseconds; 0: batch only what is already queued)
  * @param maxQueueSize   queued requests per model version beyond which new ones get 503 at once

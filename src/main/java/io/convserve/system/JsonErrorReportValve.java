@@ -10,7 +10,7 @@ import org.springframework.http.HttpStatus;
 /**
  * Tomcat's own error answers (a request it refuses before any servlet sees it: an encoded {@code /} or {@code \} in
  * the path, a NUL byte, a malformed request line) as the same RFC 9457 + {@code error} JSON as every other error
- * (DESIGN §4), instead of Tomcat's HTML page. No stack trace, no server version.
+ * (docs/design.md#errors), instead of Tomcat's HTML page. No stack trace, no server version.
  */
 public class JsonErrorReportValve extends ErrorReportValve {
 

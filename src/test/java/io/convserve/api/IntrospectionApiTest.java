@@ -7,7 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-/** The model_summary extension and model listing over real HTTP, on the bundled models (DESIGN §4.3). */
+/** The model_summary extension and model listing over real HTTP, on the bundled models (docs/design.md#introspection). */
 class IntrospectionApiTest extends ValidatedApiTest {
 
 

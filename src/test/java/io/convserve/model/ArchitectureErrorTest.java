@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Impossible architectures are rejected with the layer, the rule and every value (DESIGN §2). */
+/** Impossible architectures are rejected with the layer, the rule and every value (docs/design.md#the-layer-stack). */
 class ArchitectureErrorTest {
 
     private static Architecture architecture(Shape input, List<Map<String, Object>> layers) {

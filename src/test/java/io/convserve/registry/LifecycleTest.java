@@ -156,7 +156,7 @@ class LifecycleTest {
         assertThat(readyz.json().toString()).contains("broken", "is not valid JSON");
         assertThat(v2ready.status()).isEqualTo(503);
         assertThat(v2ready.json().get("error").asString()).contains("broken");
-        // the RFC 9457 fields every other error carries (DESIGN §4), and Triton's flag
+        // the RFC 9457 fields every other error carries (docs/design.md#errors), and Triton's flag
         assertThat(v2ready.json().get("status").asInt()).isEqualTo(503);
         assertThat(v2ready.json().get("title").asString()).isEqualTo("Service Unavailable");
         assertThat(v2ready.json().get("type").asString()).endsWith("/503");

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Strict weights checks (DESIGN §3): each broken file of bad-weights/generate.py is named precisely. */
+/** Strict weights checks (docs/model-format.md): each broken file of bad-weights/generate.py is named precisely. */
 class ModelLoaderTest {
 
     static Path tiny() throws Exception {
