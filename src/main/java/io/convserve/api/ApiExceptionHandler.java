@@ -3,7 +3,6 @@ package io.convserve.api;
 import io.convserve.model.ArchitectureException;
 import io.convserve.model.LayerConfigException;
 import io.convserve.registry.ModelLoadException;
-import io.convserve.system.RequestTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;

@@ -1,5 +1,6 @@
 package io.convserve.api;
 
+import io.convserve.serving.InferenceProperties;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.boot.webmvc.error.ErrorController;
@@ -18,7 +19,7 @@ class ErrorJsonController implements ErrorController {
 
     private final String tooLarge;
 
-    ErrorJsonController(io.convserve.system.InferenceProperties inference,
+    ErrorJsonController(InferenceProperties inference,
                         org.springframework.beans.factory.ObjectProvider<
                                 org.springframework.boot.servlet.autoconfigure.MultipartProperties> multipart,
                         org.springframework.core.env.Environment environment) {

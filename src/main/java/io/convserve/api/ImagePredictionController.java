@@ -4,7 +4,7 @@ import io.convserve.registry.LoadedModel;
 import io.convserve.serving.ImageDecoder;
 import io.convserve.serving.ImagePreprocessor;
 import io.convserve.serving.InferenceService;
-import io.convserve.system.InferenceProperties;
+import io.convserve.serving.InferenceProperties;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -43,7 +43,7 @@ class ImagePredictionController {
     private final ImageDecoder decoder;
 
     ImagePredictionController(ModelLookup lookup, InferenceService inference, InferenceProperties properties,
-                              io.convserve.system.LimitsProperties limits) {
+                              LimitsProperties limits) {
         this.lookup = lookup;
         this.inference = inference;
         this.decoder = new ImageDecoder(properties.maxImageSide(), properties.maxImagePixels(),

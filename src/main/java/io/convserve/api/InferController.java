@@ -6,7 +6,7 @@ import io.convserve.model.Shape;
 import io.convserve.model.Summary;
 import io.convserve.registry.LoadedModel;
 import io.convserve.serving.InferenceService;
-import io.convserve.system.InferenceProperties;
+import io.convserve.serving.InferenceProperties;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.ArrayList;
@@ -31,10 +31,10 @@ class InferController {
     private final ModelLookup lookup;
     private final InferenceService inference;
     private final InferenceProperties properties;
-    private final io.convserve.system.LimitsProperties limits;
+    private final LimitsProperties limits;
 
     InferController(ModelLookup lookup, InferenceService inference, InferenceProperties properties,
-                    io.convserve.system.LimitsProperties limits) {
+                    LimitsProperties limits) {
         this.limits = limits;
         this.lookup = lookup;
         this.inference = inference;

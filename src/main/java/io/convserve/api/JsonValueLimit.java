@@ -53,16 +53,16 @@ final class JsonValueLimit {
     }
 
     /** The limit for a model: configured, or derived from its maximum batch size and example size. */
-    static long limit(io.convserve.system.LimitsProperties limits, long maxBatch, long exampleValues) {
+    static long limit(LimitsProperties limits, long maxBatch, long exampleValues) {
         return limits.maxRequestValues() > 0 ? limits.maxRequestValues()
-                : maxBatch * exampleValues + io.convserve.system.LimitsProperties.REQUEST_OVERHEAD_VALUES;
+                : maxBatch * exampleValues + LimitsProperties.REQUEST_OVERHEAD_VALUES;
     }
 
-    static String rule(io.convserve.system.LimitsProperties limits, String model, long maxBatch, long exampleValues) {
+    static String rule(LimitsProperties limits, String model, long maxBatch, long exampleValues) {
         return limits.maxRequestValues() > 0 ? "set by inference.limits.max-request-values"
                 : "model '" + model + "' takes at most " + maxBatch + " x " + exampleValues + " = "
                 + maxBatch * exampleValues + " values in one request (maximum batch size x one example), plus "
-                + io.convserve.system.LimitsProperties.REQUEST_OVERHEAD_VALUES + " for the rest of the request "
+                + LimitsProperties.REQUEST_OVERHEAD_VALUES + " for the rest of the request "
                 + "(inference.limits.max-request-values overrides it)";
     }
 }

@@ -25,9 +25,9 @@ class PredictController {
 
     private final ModelLookup lookup;
     private final InferenceService inference;
-    private final io.convserve.system.LimitsProperties limits;
+    private final LimitsProperties limits;
 
-    PredictController(ModelLookup lookup, InferenceService inference, io.convserve.system.LimitsProperties limits) {
+    PredictController(ModelLookup lookup, InferenceService inference, LimitsProperties limits) {
         this.limits = limits;
         this.lookup = lookup;
         this.inference = inference;

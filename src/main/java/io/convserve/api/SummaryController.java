@@ -55,7 +55,7 @@ class SummaryController {
 
     private final int maxLayers;
 
-    SummaryController(ModelLookup lookup, io.convserve.system.LimitsProperties limits) {
+    SummaryController(ModelLookup lookup, LimitsProperties limits) {
         this.lookup = lookup;
         this.maxLayers = limits.maxSummaryLayers();
     }

@@ -1,7 +1,6 @@
 package io.convserve.serving;
 
 import io.convserve.registry.ModelDefinition;
-import io.convserve.system.InferenceProperties;
 import java.time.Duration;
 
 /**

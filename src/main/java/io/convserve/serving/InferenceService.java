@@ -3,7 +3,6 @@ package io.convserve.serving;
 import io.convserve.model.ExecutionPlan;
 import io.convserve.model.Network;
 import io.convserve.registry.LoadedModel;
-import io.convserve.system.InferenceProperties;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;

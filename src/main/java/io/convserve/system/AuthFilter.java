@@ -1,5 +1,7 @@
 package io.convserve.system;
 
+import io.convserve.api.AuthProperties;
+import io.convserve.serving.InferenceProperties;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;

@@ -1,5 +1,8 @@
 package io.convserve.system;
 
+import io.convserve.api.AuthProperties;
+import io.convserve.api.LimitsProperties;
+import io.convserve.serving.InferenceProperties;
 import io.convserve.registry.ModelRegistry;
 import java.io.IOException;
 import java.io.InputStream;

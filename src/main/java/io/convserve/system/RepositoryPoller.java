@@ -1,5 +1,6 @@
 package io.convserve.system;
 
+import io.convserve.serving.InferenceProperties;
 import io.convserve.registry.ModelRegistry;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;

@@ -1,5 +1,7 @@
 package io.convserve.system;
 
+import io.convserve.api.RequestTooLargeException;
+import io.convserve.serving.InferenceProperties;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;

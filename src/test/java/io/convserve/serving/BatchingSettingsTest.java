@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.convserve.registry.ModelDefinition;
 import io.convserve.registry.ModelDefinitionReader;
 import io.convserve.registry.ModelLoadException;
-import io.convserve.system.InferenceProperties;
+import io.convserve.serving.InferenceProperties;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package io.convserve.system;
 
+import io.convserve.api.AuthProperties;
+import io.convserve.serving.InferenceProperties;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;

@@ -1,5 +1,7 @@
 package io.convserve.system;
 
+import io.convserve.api.RequestTooLargeException;
+import io.convserve.serving.InferenceProperties;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;

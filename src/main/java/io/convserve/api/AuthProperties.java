@@ -1,4 +1,4 @@
-package io.convserve.system;
+package io.convserve.api;
 
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;

@@ -1,4 +1,4 @@
-package io.convserve.system;
+package io.convserve.api;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
