@@ -1,6 +1,7 @@
 package io.convserve;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -8,8 +9,8 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
 /**
- * Dependencies point one way, api -> serving -> registry -> model (and api -> importer -> registry, model), and the
- * engine has no Spring in it.
+ * Dependencies point one way, api -> serving -> registry -> model (and api -> importer -> registry, model), the
+ * engine has no Spring in it, and {@code system} is wiring only (docs/design.md#code-layout).
  */
 class ArchitectureRulesTest {
 
@@ -57,6 +58,19 @@ class ArchitectureRulesTest {
                 .should().dependOnClassesThat().resideInAnyPackage("io.convserve.api..", "org.springframework.web..",
                         "org.springframework.http..", "jakarta.servlet..")
                 .allowEmptyShould(true)
+                .check(classes);
+    }
+
+    @Test
+    void packagesHaveNoCycles() {
+        slices().matching("io.convserve.(*)..").should().beFreeOfCycles().check(classes);
+    }
+
+    /** Wiring only: each package owns its settings and types, so nothing needs the wiring. */
+    @Test
+    void nothingDependsOnSystem() {
+        noClasses().that().resideOutsideOfPackage("io.convserve.system..")
+                .should().dependOnClassesThat().resideInAPackage("io.convserve.system..")
                 .check(classes);
     }
 }
