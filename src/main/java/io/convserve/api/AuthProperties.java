@@ -7,10 +7,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * Who may change the models, and who may use them ({@code inference.auth.*}). Keys are sent as
  * {@code Authorization: Bearer <key>} or {@code X-API-Key: <key>}.
  *
- * @param managementKeys keys accepted by the repository load and unload routes (upload included)
  * @param management     {@code auto} (default): management is open when the service runs its bundled models (the
  *                       local profile, no {@code inference.repository}) and needs a management key otherwise;
  *                       {@code keys}: always needs one; {@code open}: never (for a trusted network only)
+ * @param managementKeys keys accepted by the repository load and unload routes (upload included)
  * @param inferenceKeys  when not empty, inference and introspection need one of these keys (or a management key);
  *                       empty: they are open
  */

@@ -4,16 +4,13 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * Service settings under {@code inference.*}.
+ * Scheduler settings and the request limits every protocol applies, under {@code inference.*} (the repository's
+ * settings are {@link io.convserve.registry.RepositoryProperties}).
  *
- * @param repository    the model repository folder (docs/model-format.md); empty serves the bundled models
  * @param maxBatchSize  the largest batch one request may send (Triton's {@code max_batch_size})
  * @param maxImageSide  the largest width or height of an image sent to /predictions, checked before decoding
  * @param maxImagePixels the largest number of pixels of such an image
  * @param maxRequestBytes the largest request body, after gzip decompression (413 beyond)
- * @param warmupRequests forward passes run on each newly loaded version before it receives traffic
- * @param pollInterval   how often the repository folder is scanned for new, changed and removed models;
- *                       0 turns polling off (models then change through the v2 repository API only)
  * @param maxResponseValues the most tensor values one infer response may carry (the model's output plus the
  *                       layer outputs a request names); a request asking for more is refused before computing
  * @param dynamicBatching merge queued requests of one model into one forward pass (docs/design.md#serving-engine)
@@ -26,12 +23,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param models         per-model overrides of the scheduler settings, by model name
  */
 @ConfigurationProperties("inference")
-public record InferenceProperties(String repository, @DefaultValue("64") int maxBatchSize,
+public record InferenceProperties(@DefaultValue("64") int maxBatchSize,
                                   @DefaultValue("4096") int maxImageSide,
                                   @DefaultValue("40000000") long maxImagePixels,
                                   @DefaultValue("16777216") long maxRequestBytes,
-                                  @DefaultValue("1") int warmupRequests,
-                                  @DefaultValue("0s") java.time.Duration pollInterval,
                                   @DefaultValue("33554432") long maxResponseValues,
                                   @DefaultValue("true") boolean dynamicBatching,
                                   @DefaultValue("0us") java.time.Duration maxQueueDelay,
@@ -49,21 +44,12 @@ public record InferenceProperties(String repository, @DefaultValue("64") int max
 
     /** Settings as the defaults give them, for tests and tools. */
     public static InferenceProperties defaults() {
-        return new InferenceProperties(null, 64, 4096, 40_000_000L, 16_777_216L, 1, java.time.Duration.ZERO,
-                33_554_432L, true, java.time.Duration.ZERO, 256, java.time.Duration.ZERO, 1, 0, java.util.Map.of());
-    }
-
-    /** These settings serving another repository folder. */
-    public InferenceProperties withRepository(String folder) {
-        return new InferenceProperties(folder, maxBatchSize, maxImageSide, maxImagePixels, maxRequestBytes,
-                warmupRequests, pollInterval, maxResponseValues, dynamicBatching, maxQueueDelay, maxQueueSize,
-                defaultTimeout, instances, threads, models);
+        return new InferenceProperties(64, 4096, 40_000_000L, 16_777_216L, 33_554_432L, true, java.time.Duration.ZERO, 256, java.time.Duration.ZERO, 1, 0, java.util.Map.of());
     }
 
     /** These settings with another request body limit. */
     public InferenceProperties withMaxRequestBytes(long bytes) {
-        return new InferenceProperties(repository, maxBatchSize, maxImageSide, maxImagePixels, bytes, warmupRequests,
-                pollInterval, maxResponseValues, dynamicBatching, maxQueueDelay, maxQueueSize, defaultTimeout,
+        return new InferenceProperties(maxBatchSize, maxImageSide, maxImagePixels, bytes, maxResponseValues, dynamicBatching, maxQueueDelay, maxQueueSize, defaultTimeout,
                 instances, threads, models);
     }
 }

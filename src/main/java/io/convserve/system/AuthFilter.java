@@ -1,7 +1,7 @@
 package io.convserve.system;
 
 import io.convserve.api.AuthProperties;
-import io.convserve.serving.InferenceProperties;
+import io.convserve.registry.RepositoryProperties;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -46,11 +46,10 @@ class AuthFilter extends OncePerRequestFilter {
     private final List<byte[]> inferenceKeys;
     private final boolean managementOpen;
 
-    AuthFilter(AuthProperties auth, InferenceProperties inference) {
+    AuthFilter(AuthProperties auth, RepositoryProperties repository) {
         this.managementKeys = auth.managementKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
         this.inferenceKeys = auth.inferenceKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
-        boolean bundled = inference.repository() == null || inference.repository().isBlank();
-        this.managementOpen = auth.management().equals("open") || auth.management().equals("auto") && bundled;
+        this.managementOpen = auth.management().equals("open") || auth.management().equals("auto") && repository.bundled();
         log.info("auth: model management {}, inference {}", managementOpen ? "open"
                         : managementKeys.isEmpty() ? "disabled (no inference.auth.management-keys)" : "needs a key",
                 inferenceKeys.isEmpty() ? "open" : "needs a key");

@@ -4,6 +4,7 @@ import io.convserve.api.AuthProperties;
 import io.convserve.api.LimitsProperties;
 import io.convserve.serving.InferenceProperties;
 import io.convserve.registry.ModelRegistry;
+import io.convserve.registry.RepositoryProperties;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -19,18 +20,19 @@ import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 
 /** Creates the model registry over the configured repository, or over the bundled models, and loads it. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({InferenceProperties.class, AuthProperties.class, LimitsProperties.class})
+@EnableConfigurationProperties({RepositoryProperties.class, InferenceProperties.class, AuthProperties.class,
+        LimitsProperties.class})
 class RegistryConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(RegistryConfiguration.class);
     private static final String BUNDLE = "models/";
 
     @Bean
-    ModelRegistry modelRegistry(InferenceProperties properties) throws IOException {
-        NativeRuntime.configure(properties.threads());
+    ModelRegistry modelRegistry(RepositoryProperties properties, InferenceProperties inference) throws IOException {
+        NativeRuntime.configure(inference.threads());
         long start = System.nanoTime();
         Path repository;
-        if (properties.repository() == null || properties.repository().isBlank()) {
+        if (properties.bundled()) {
             repository = extractBundledModels();
             log.info("serving the bundled models (inference.repository is not set)");
         } else {

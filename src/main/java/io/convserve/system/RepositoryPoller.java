@@ -1,7 +1,7 @@
 package io.convserve.system;
 
-import io.convserve.serving.InferenceProperties;
 import io.convserve.registry.ModelRegistry;
+import io.convserve.registry.RepositoryProperties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +18,7 @@ class RepositoryPoller implements DisposableBean {
 
     private final ScheduledExecutorService executor;
 
-    RepositoryPoller(ModelRegistry registry, InferenceProperties properties) {
+    RepositoryPoller(ModelRegistry registry, RepositoryProperties properties) {
         long millis = properties.pollInterval().toMillis();
         if (millis <= 0) {
             executor = null;

@@ -1,7 +1,7 @@
 package io.convserve.system;
 
 import io.convserve.api.AuthProperties;
-import io.convserve.serving.InferenceProperties;
+import io.convserve.registry.RepositoryProperties;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -186,7 +186,7 @@ class AuthApiTest {
     @Test
     void withoutAManagementKeyManagementIsDisabled() throws Exception {
         AuthFilter filter = new AuthFilter(new AuthProperties(List.of(), null, List.of()),
-                InferenceProperties.defaults().withRepository(repository.toString()));
+                RepositoryProperties.defaults().withRepository(repository.toString()));
         MockHttpServletRequest request = new MockHttpServletRequest("POST", "/v2/repository/models/lenet5/load");
         request.addHeader("Authorization", "Bearer anything");
         MockHttpServletResponse response = new MockHttpServletResponse();
@@ -200,7 +200,7 @@ class AuthApiTest {
         assertThat(chain.getRequest()).isNull();
 
         AuthFilter bundled = new AuthFilter(new AuthProperties(List.of(), null, List.of()),
-                InferenceProperties.defaults());
+                RepositoryProperties.defaults());
         MockFilterChain passed = new MockFilterChain();
         bundled.doFilter(new MockHttpServletRequest("POST", "/v2/repository/models/lenet5/load"),
                 new MockHttpServletResponse(), passed);
