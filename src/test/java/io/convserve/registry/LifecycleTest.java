@@ -36,6 +36,7 @@ class LifecycleTest {
         repository = BundledModels.copy("convserve-lifecycle-", "lenet5");
         properties.add("inference.repository", repository::toString);
         properties.add("inference.auth.management", () -> "open"); // keys: AuthApiTest
+        properties.add("inference.auth.management-keys", () -> "lifecycle-k3y"); // health details need one
     }
 
     @LocalServerPort
@@ -50,12 +51,15 @@ class LifecycleTest {
     record Reply(int status, JsonNode json) {
     }
 
-    Reply call(String method, String path, String body) {
+    Reply call(String method, String path, String body, String... headers) {
         try {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
                     .header("Content-Type", "application/json")
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                             : HttpRequest.BodyPublishers.ofString(body));
+            if (headers.length > 0) {
+                b.headers(headers);
+            }
             HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
             return new Reply(r.statusCode(), r.body().isEmpty() ? null : JSON.readTree(r.body()));
         } catch (Exception e) {
@@ -149,11 +153,15 @@ class LifecycleTest {
         Files.writeString(broken.resolve("model.json"), "{\"layers\": [");
 
         registry.poll();
-        Reply readyz = call("GET", "/readyz", null);
+        Reply readyz = call("GET", "/readyz", null, "X-API-Key", "lifecycle-k3y");
+        Reply anonymous = call("GET", "/readyz", null);
         Reply v2ready = call("GET", "/v2/health/ready", null);
 
         assertThat(readyz.status()).isEqualTo(503);
         assertThat(readyz.json().toString()).contains("broken", "is not valid JSON");
+        // the reasons are for management-key holders; anyone else sees the status alone
+        assertThat(anonymous.status()).isEqualTo(503);
+        assertThat(anonymous.json().toString()).isEqualTo("{\"status\":\"DOWN\"}");
         assertThat(v2ready.status()).isEqualTo(503);
         assertThat(v2ready.json().get("error").asString()).contains("broken");
         // the RFC 9457 fields every other error carries (docs/design.md#errors), and Triton's flag
