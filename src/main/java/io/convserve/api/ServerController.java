@@ -5,7 +5,8 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import java.util.Map;
-import org.springframework.beans.factory.annotation.Value;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.info.BuildProperties;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -26,9 +27,11 @@ class ServerController {
     private final ModelRegistry registry;
     private final String version;
 
-    ServerController(ModelRegistry registry, @Value("${info.app.version:0.1.0}") String version) {
+    /** The version is the build's (META-INF/build-info.properties, written by the Maven build). */
+    ServerController(ModelRegistry registry, ObjectProvider<BuildProperties> build) {
         this.registry = registry;
-        this.version = version;
+        BuildProperties info = build.getIfAvailable();
+        this.version = info == null ? "unknown" : info.getVersion();
     }
 
     @GetMapping("/v2")

@@ -28,6 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springdoc.core.customizers.OpenApiCustomizer;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.info.BuildProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.ClassPathResource;
@@ -48,10 +50,12 @@ class OpenApiConfiguration {
         return new ModelResolver(new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE));
     }
 
+    /** The document's version is the build's (META-INF/build-info.properties). */
     @Bean
-    OpenAPI openApi() {
+    OpenAPI openApi(ObjectProvider<BuildProperties> build) {
+        BuildProperties info = build.getIfAvailable();
         return new OpenAPI()
-                .info(new Info().title("convserve").version("0.1.0")
+                .info(new Info().title("convserve").version(info == null ? "unknown" : info.getVersion())
                         .description("CNN inference and introspection: the Open Inference Protocol (KServe v2, Triton "
                                 + "flavour) with the binary tensor and classification extensions, TF Serving predict, "
                                 + "image predictions, and the model_summary extension (layer shapes, parameters, MACs).")
