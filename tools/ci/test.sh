@@ -34,7 +34,7 @@ export CONVSERVE_BASE_IMAGE=localhost/convserve-jre17:1 PROMETHEUS_IMAGE=localho
 time deploy/ci/docker-setup.sh
 
 verify=0
-# -Pfull: the tests `./mvnw test` leaves out (browser, load, python tags) run too
+# -Pfull: the tests `./mvnw test` leaves out (browser, load, python, slow tags) run too
 ./mvnw -B verify -Pfull || verify=$?
 # the browser test's screenshots (pass or fail; CI keeps target/ as artifacts)
 echo "Screenshots of the browser test (UiEndToEndTest):"

@@ -139,6 +139,7 @@ class ImagePredictionApiTest extends ValidatedApiTest {
 
     /** The 1,500 held-out digits as PNG files through /predictions reach the engine's accuracy on the same pixels. */
     @Test
+    @org.junit.jupiter.api.Tag("slow") // 1,500 requests; the engine's accuracy alone: Lenet5AccuracyTest
     void heldOutDigitsAsPngReachTheReportedAccuracy() throws Exception {
         File images = new File(getClass().getClassLoader().getResource("mnist/test_images_u8.npy").toURI());
         File labelFile = new File(getClass().getClassLoader().getResource("mnist/test_labels.npy").toURI());
