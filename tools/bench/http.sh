@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # HTTP benchmark of the running service with wrk (docs/benchmarks.md): lenet5 and alexnet, JSON and binary v2
 # bodies, concurrency 1, 8 and 32, dynamic batching on and off. Starts the packaged jar itself on port 18123.
-# Usage: [SERVICE_OPTS="--inference.threads=1"] tools/bench/http.sh [seconds per run, default 10]   (needs: mvn -B package -DskipTests; apt-get install wrk)
+# Usage: [SERVICE_OPTS="--inference.threads=1"] tools/bench/http.sh [seconds per run, default 10]   (needs: ./mvnw -B package -DskipTests; apt-get install wrk)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_PER_RUN=${1:-10}

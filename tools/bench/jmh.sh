@@ -5,7 +5,7 @@
 # reference for "% of FMA peak".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-mvn -B -q -Pbench compile dependency:build-classpath -Dmdep.outputFile=target/bench/classpath.txt \
+./mvnw -B -q -Pbench compile dependency:build-classpath -Dmdep.outputFile=target/bench/classpath.txt \
     -Dmdep.includeScope=runtime -Dcodegen.skip=true
 if [ -z "${PEAK_GFLOPS:-}" ]; then
   gcc -O3 -march=native -fopenmp -o target/bench/fma_peak tools/bench/fma_peak.c
