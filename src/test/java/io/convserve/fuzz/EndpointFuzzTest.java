@@ -33,7 +33,7 @@ import tools.jackson.databind.json.JsonMapper;
  * hostile values, broken JSON, random binary framing. Whatever arrives, the answer comes (no hang), is never a 5xx,
  * and every 4xx is JSON with a non-empty {@code error}. Bounded by the number of tries.
  */
-@org.junit.jupiter.api.Tag("slow") // thousands of generated requests: the full run only (tools/ci/test.sh)
+@net.jqwik.api.Tag("slow") // thousands of generated requests: the full run only (tools/ci/test.sh)
 class EndpointFuzzTest {
 
     static ConfigurableApplicationContext service;
