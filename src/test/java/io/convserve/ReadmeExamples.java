@@ -69,6 +69,9 @@ record ReadmeExamples(String command, String expected) {
             ProcessBuilder builder = new ProcessBuilder("bash", "-c", script).redirectOutput(out.toFile())
                     .redirectError(err.toFile());
             builder.environment().put("CONVSERVE_PYTHON", python);
+            // README's java is the JDK running the tests, whether or not one is on the PATH
+            builder.environment().merge("PATH", Path.of(System.getProperty("java.home"), "bin").toString(),
+                    (path, jdk) -> jdk + java.io.File.pathSeparator + path);
             Process process = builder.start();
             if (!process.waitFor(3, TimeUnit.MINUTES)) {
                 process.destroyForcibly();
