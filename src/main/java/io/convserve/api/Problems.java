@@ -6,8 +6,12 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 
-/** Error bodies: RFC 9457 fields plus {@code error}, the string Triton's and KServe's clients read. */
-final class Problems {
+/**
+ * Error bodies: RFC 9457 fields plus {@code error}, the string Triton's and KServe's clients read. The one place that
+ * makes them: Spring MVC's answers go through {@link #response}, the servlet filters' and Tomcat's through
+ * {@link #json}.
+ */
+public final class Problems {
 
     static final String TYPE_BASE = "https://convserve.io/problems/";
 
@@ -50,6 +54,21 @@ final class Problems {
         problem.setProperty("error", detail);
         return problem;
     }
+
+    /** {@link #of}'s fields as one JSON object, for writers outside Spring MVC (servlet filters, Tomcat's valve). */
+    public static String json(int status, String rawDetail) {
+        ProblemDetail problem = of(HttpStatusCode.valueOf(status), rawDetail);
+        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("type", problem.getType().toString());
+        body.put("title", problem.getTitle() == null ? "Error" : problem.getTitle());
+        body.put("status", status);
+        body.put("detail", problem.getDetail());
+        body.put("error", problem.getDetail());
+        return JSON.writeValueAsString(body);
+    }
+
+    private static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder()
+            .build();
 
     static ResponseEntity<Object> response(HttpStatusCode status, String detail) {
         return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(of(status, detail));

@@ -2,6 +2,7 @@ package io.convserve.system;
 
 import java.io.IOException;
 import java.io.Writer;
+import io.convserve.api.Problems;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ErrorReportValve;
@@ -23,7 +24,7 @@ public class JsonErrorReportValve extends ErrorReportValve {
         HttpStatus known = HttpStatus.resolve(status);
         String title = known == null ? "Error" : known.getReasonPhrase();
         String detail = status == 400
-                ? "the request was refused before routing: its path or header is malformed (an encoded '/' or '\\\\', a "
+                ? "the request was refused before routing: its path or header is malformed (an encoded '/' or '\\', a "
                 + "NUL byte or an invalid character)"
                 : title;
         try {
@@ -31,8 +32,7 @@ public class JsonErrorReportValve extends ErrorReportValve {
             response.setCharacterEncoding("UTF-8");
             Writer writer = response.getReporter();
             if (writer != null) {
-                writer.write("{\"type\":\"https://convserve.io/problems/" + status + "\",\"title\":\"" + title
-                        + "\",\"status\":" + status + ",\"detail\":\"" + detail + "\",\"error\":\"" + detail + "\"}");
+                writer.write(Problems.json(status, detail));
                 response.finishResponse();
             }
         } catch (IOException | IllegalStateException e) {

@@ -1,11 +1,11 @@
 package io.convserve.system;
 
+import io.convserve.api.Problems;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import org.springframework.http.HttpStatus;
 
-/** Error bodies written by filters, before Spring MVC: the same RFC 9457 + {@code error} JSON as the controllers'. */
+/** Error bodies written by filters, before Spring MVC: {@link Problems}' JSON, as the controllers answer. */
 final class ProblemResponses {
 
     private ProblemResponses() {
@@ -15,11 +15,6 @@ final class ProblemResponses {
         response.resetBuffer();
         response.setStatus(status);
         response.setContentType("application/problem+json");
-        String escaped = message.replace("\\", "\\\\").replace("\"", "\\\"");
-        HttpStatus known = HttpStatus.resolve(status);
-        String title = known == null ? "Error" : known.getReasonPhrase();
-        response.getOutputStream().write(("{\"type\":\"https://convserve.io/problems/" + status + "\",\"title\":\""
-                + title + "\",\"status\":" + status + ",\"detail\":\"" + escaped + "\",\"error\":\"" + escaped + "\"}")
-                .getBytes(StandardCharsets.UTF_8));
+        response.getOutputStream().write(Problems.json(status, message).getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -172,6 +172,25 @@ class AuthApiTest {
         assertThat(index.body()).contains("broken", "UNAVAILABLE");
     }
 
+    /** Filters and Tomcat write their errors with the controllers' writer: the same fields, JSON-escaped. */
+    @Test
+    void filterAndTomcatErrorsAreTheProblemBodyOfEveryOtherError() throws Exception {
+        HttpResponse<String> refused = send("GET", "/v2/models/a%2Fb");
+        HttpResponse<String> noKey = send("POST", "/v2/repository/models/lenet5/load");
+        for (HttpResponse<String> r : List.of(refused, noKey)) {
+            JsonNode json = JSON.readTree(r.body());
+            assertThat(r.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/problem+json");
+            assertThat(json.propertyNames()).containsExactly("type", "title", "status", "detail", "error");
+            assertThat(json.get("type").asString()).isEqualTo("https://convserve.io/problems/" + r.statusCode());
+        }
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(error(refused)).isEqualTo("the request was refused before routing: its path or header is malformed"
+                + " (an encoded '/' or '\\', a NUL byte or an invalid character)");
+        assertThat(noKey.statusCode()).isEqualTo(401);
+        assertThat(error(noKey)).isEqualTo("POST /v2/repository/models/lenet5/load needs a management key: send"
+                + " \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\"");
+    }
+
     @Test
     void actuatorExposesOnlyHealthInfoAndPrometheus() throws Exception {
         for (String path : List.of("/actuator/env", "/actuator/beans", "/actuator/configprops", "/actuator/heapdump",
