@@ -90,9 +90,9 @@ export function drawDiagram(container, input, columns) {
     }
     g.append(
       el('text', {x: x0, y: labelsY, class: 'name'}, column.name.length > 12 ? column.name.slice(0, 11) + '…' : column.name),
-      el('text', {x: x0, y: labelsY + 13, class: 'window'}, column.row ? windowText(column.row) : ''),
+      el('text', {x: x0, y: labelsY + 13, class: 'window'}, column.row ? windowText(column.row) : column.state === 'broken' ? '' : 'not'),
       el('text', {x: x0, y: labelsY + 26, class: 'shape'},
-        column.row ? shapeLabel(column.row.output_shape.slice(1)) : column.state === 'broken' ? 'fails' : 'not computable'));
+        column.row ? shapeLabel(column.row.output_shape.slice(1)) : column.state === 'broken' ? 'fails' : 'computable'));
     if (column.row && column.type !== 'input') {
       const p = column.row.parameters / maxParams, m = column.row.macs / maxMacs;
       const ph = Math.max(p > 0 ? 1 : 0, p * BAR_MAX), mh = Math.max(m > 0 ? 1 : 0, m * BAR_MAX);

@@ -431,7 +431,7 @@ function renderEditor(focus = false) {
     wrap.append(label, input, hint);
     fields.appendChild(wrap);
   }
-  if (focus) fields.querySelector(t.fields.length ? 'div:nth-child(2) input, div:nth-child(2) select' : 'input').focus();
+  if (focus) fields.querySelector(t.fields.length ? ':scope > div:nth-child(2) :is(input, select)' : 'input').focus();
 }
 
 // ---------------------------------------------------------------- wiring
