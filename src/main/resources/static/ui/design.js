@@ -447,7 +447,10 @@ function wire(models) {
     $(id).addEventListener('input', () => {
       const dims = ['#design-c', '#design-h', '#design-w'].map((d) => Number($(d).value));
       const batch = Number($('#design-batch').value);
-      if (dims.every((d) => Number.isInteger(d) && d >= 1) && Number.isInteger(batch) && batch >= 1) {
+      const valid = dims.every((d) => Number.isInteger(d) && d >= 1) && Number.isInteger(batch) && batch >= 1;
+      // the last valid input stays computed meanwhile; the message says what is expected
+      status(valid ? '' : 'Channels, height, width and batch must be positive integers.', !valid);
+      if (valid) {
         design.input = dims;
         design.batch = batch;
         schedule();
