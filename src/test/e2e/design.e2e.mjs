@@ -174,6 +174,8 @@ export async function designSteps({page, base, shots, exportsDir, repository, ch
   const total = await page.$eval('#design-totals td:nth-child(7)', (c) => c.textContent.trim());
   check(total === '61,706' && flatten.cells[4] === '[1, 16, 5, 5]' && flatten.cells[5] === '[1, 400]',
     `LeNet-5 from empty: ${total} parameters, flatten ${flatten.cells[4]} -> ${flatten.cells[5]}`);
+  const live = await page.textContent('#design-live');
+  check(live === '8 layers: 61,706 parameters, 416,520 MACs, output [1, 10].', `screen readers hear "${live}"`);
   await expectDiagram('LeNet-5');
   await exportCase('lenet5-built');
   await shot('08-design-lenet5-built.png');

@@ -264,6 +264,10 @@ function render() {
   general.textContent = error && broken === -1 ? error.message : '';
   general.hidden = !(error && broken === -1);
   renderTotals(rows, totals);
+  // for screen readers: the outcome of each recompute, once (the failing layer's message is an alert already)
+  $('#design-live').textContent = totals
+    ? `${design.layers.length} layers: ${fmt(totals.parameters)} parameters, ${fmt(totals.macs)} MACs, output ${shapeText(rows.at(-1).output_shape)}.`
+    : error ? `Not computable from ${broken >= 0 ? design.layers[broken].name : 'the start'}.` : 'No layers.';
   renderDiagram();
   renderExports();
 }

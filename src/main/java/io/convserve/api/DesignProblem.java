@@ -30,7 +30,9 @@ final class DesignProblem {
     @SuppressWarnings("unchecked")
     static ResponseEntity<Object> locate(RuntimeException error, Map<String, Object> architecture,
                                          List<Integer> requestInput, int batch) {
-        if (!(architecture.get("layers") instanceof List<?> configs) || configs.isEmpty()) {
+        boolean inALayer = error instanceof ArchitectureException || error instanceof ArithmeticException
+                || error.getCause() instanceof LayerConfigException;
+        if (!inALayer || !(architecture.get("layers") instanceof List<?> configs) || configs.isEmpty()) {
             return null;
         }
         Shape input = requestInput != null ? shape(requestInput)

@@ -120,5 +120,13 @@ class DesignApiTest extends ValidatedApiTest {
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.json().has("layer_index")).isFalse();
         assertThat(response.json().get("error").asString()).contains("unique");
+
+        // a fault outside the layers is not put on a layer, even when a layer is also malformed
+        String both = "{\"architecture\": {\"format_version\": 2, \"input\": {\"shape\": [1, 28, 28]}, \"layers\": ["
+                + "{\"type\": \"max_pool2d\", \"pool\": 0}]}}";
+        HttpJson.Response outside = http.post("/v2/summary", both, "application/json");
+        assertThat(outside.status()).isEqualTo(400);
+        assertThat(outside.json().get("error").asString()).contains("format_version");
+        assertThat(outside.json().has("layer_index")).isFalse();
     }
 }
