@@ -1,13 +1,16 @@
 // End-to-end test of the page in a real browser: Debian's Chromium driven by playwright-core.
-// Usage: node ui.e2e.mjs <base-url> <screenshot-dir> <digit-png> <digit-label> <photo>
+// Usage: node ui.e2e.mjs <base-url> <screenshot-dir> <digit-png> <digit-label> <photo> <exports-dir> <repository>
+// (the design view's exports are written to <exports-dir>; its model.json is loaded from <repository>, the folder
+// the service serves).
 // Prints one line per check; exits 1 on the first failed check (UiEndToEndTest runs it and reads the exit code).
 import {chromium} from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
+import {designSteps} from './design.e2e.mjs';
 
-const [base, shots, digitPng, digitLabel, photo] = process.argv.slice(2);
-if (!base || !shots || !digitPng || !digitLabel || !photo) {
-  console.error('usage: node ui.e2e.mjs <base-url> <screenshot-dir> <digit-png> <digit-label> <photo>');
+const [base, shots, digitPng, digitLabel, photo, exportsDir, repository] = process.argv.slice(2);
+if (!base || !shots || !digitPng || !digitLabel || !photo || !exportsDir || !repository) {
+  console.error('usage: node ui.e2e.mjs <base-url> <screenshot-dir> <digit-png> <digit-label> <photo> <exports-dir> <repository>');
   process.exit(2);
 }
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -227,6 +230,44 @@ async function keyboardAndContrast(page, scheme, shot) {
   await page.emulateMedia({colorScheme: 'light'});
 }
 
+/**
+ * The design view with the keyboard: from the input size fields Tab reaches a layer's Edit button, Enter opens its
+ * form with the focus in it; focus rings and the texts (a layer error on screen) checked for contrast.
+ */
+async function designKeyboardAndContrast(page, scheme, shot) {
+  await page.emulateMedia({colorScheme: scheme});
+  await page.goto(base + '/ui/#/design?from=alexnet');
+  await page.waitForSelector('body[data-ready^="#/design"]');
+  await page.waitForFunction(() => document.querySelectorAll('#design-table tbody tr[data-layer]').length === 16
+    && !document.querySelector('#design-view').dataset.busy);
+  await page.fill('#design-h', '63');
+  await page.fill('#design-w', '63');
+  await page.waitForSelector('#design-layer-error');
+  await page.waitForFunction(() => !document.querySelector('#design-view').dataset.busy);
+  await page.focus('#design-h');
+  const toEdit = await tabUntil(page, (s) => s.tag === 'button' && s.text === 'Edit', 10, scheme);
+  check(true, `${scheme}: in the design view Tab goes from the input size to a layer's Edit button`
+    + ` (${toEdit.map((s) => s.label).join(', ')}); focus rings >= 3:1`);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#design-editor:not([hidden])');
+  const focused = await page.evaluate(() => document.activeElement.id);
+  check(focused === 'field-filters', `${scheme}: Enter on Edit opens conv1's form with the focus on its first field (${focused})`);
+  const toDone = await tabUntil(page, (s) => s.text === 'Done', 20, scheme);
+  check(toDone.length > 5, `${scheme}: Tab walks the form's ${toDone.length - 1} fields to Done; focus rings >= 3:1`);
+  const texts = await textContrast(page, ['#design-heading', '#design-table th', '#design-table td.settings',
+    '#design-table td.not-computable', '#design-table tr[data-state="broken"] th', '#design-table .was',
+    '#design-layer-error', '#design-editor legend', '#design-fields label', '#design-fields .hint', '#design-fields input',
+    '#design-fields select', '#design-legend', '#design-add button', '#design-table td.actions button', 'textarea',
+    '#design-from', '#design-download', 'fieldset legend']);
+  const missing = texts.filter((t) => t.missing).map((t) => t.sel);
+  check(missing.length === 0, `${scheme}: every element of the design view's contrast check is on screen (missing: ${JSON.stringify(missing)})`);
+  const low = texts.filter((t) => t.ratio < 4.5);
+  check(low.length === 0, `${scheme}: design view text contrast >= 4.5:1 for ${texts.length} elements (lowest `
+    + `${Math.min(...texts.map((t) => t.ratio)).toFixed(2)}:1; below 4.5: ${JSON.stringify(low)})`);
+  await page.screenshot({path: path.join(shots, shot), fullPage: true});
+  await page.emulateMedia({colorScheme: 'light'});
+}
+
 const browser = await chromium.launch({
   executablePath,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -249,6 +290,8 @@ try {
   expectingHttpErrors = true; // the 1x2x2 input's 422
   await keyboardAndContrast(page, 'light', '00-keyboard-light.png');
   await keyboardAndContrast(page, 'dark', '00-keyboard-dark.png');
+  await designKeyboardAndContrast(page, 'light', '00-design-light.png');
+  await designKeyboardAndContrast(page, 'dark', '00-design-dark.png');
   expectingHttpErrors = false;
 
   // 1. the model list
@@ -488,6 +531,10 @@ try {
   check(await page.isHidden('#try-view') && (await page.$$('#layers-table tbody tr')).length === summary.layers.length,
     'with /config and /stats failing the layer table is still shown (and no try-it section)');
   await page.screenshot({path: path.join(shots, '07-config-and-stats-failed.png'), fullPage: true});
+
+  // 11-16. the design view
+  await designSteps({page, base, shots, exportsDir, repository, check,
+    expectHttpErrors: (on) => { expectingHttpErrors = on; }});
 
   // 10. accessibility basics: every form control has a label, images have text
   const unlabelled = await page.$$eval('input, select, textarea, button, canvas#pad', (els) => els

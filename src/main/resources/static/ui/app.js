@@ -1,9 +1,9 @@
-// convserve's page: plain ES module, no build step. Talks only to the service's public HTTP API:
-// /v2/models, /layers, /stats, /config, /predictions, /preprocess and /infer (layer outputs as binary tensors).
+// convserve's page: plain ES modules, no build step. Talks only to the service's public HTTP API:
+// /v2/models, /layers, /stats, /config, /predictions, /preprocess and /infer (layer outputs as binary tensors);
+// the design view (design.js) /v2/summary.
 
-const $ = (selector) => document.querySelector(selector);
-const fmt = (n) => Number(n).toLocaleString('en-US');
-const shapeText = (shape) => '[' + shape.join(', ') + ']';
+import {$, api, cell, fmt, responseError, shapeText, status} from './common.js';
+import {showDesign} from './design.js';
 
 /** Budget of feature-map values fetched at once; larger layers get a button instead. */
 const FEATURE_MAP_BUDGET = 4_000_000;
@@ -18,74 +18,9 @@ const state = {models: [], model: null, version: null, declaredLayers: [], confi
 /** Counts model openings and classifications: an answer that arrives after a newer one started is dropped. */
 let generation = 0;
 
-/**
- * The error of a failed response: the API's `error` text when the body is JSON with one, else the status line.
- * Never throws (a proxy's HTML page or an empty body becomes "HTTP 502 Bad Gateway").
- */
-async function responseError(response, path) {
-  let text = '';
-  try {
-    text = await response.text();
-  } catch (ignored) {
-    // the status line below is all there is
-  }
-  let message = `HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`;
-  try {
-    const body = JSON.parse(text);
-    if (body && typeof body.error === 'string' && body.error) {
-      message = body.error;
-    }
-  } catch (ignored) {
-    // not JSON: keep the status line
-  }
-  const error = new Error(message);
-  error.status = response.status;
-  error.path = path;
-  return error;
-}
-
-async function api(path, options = {}) {
-  let response;
-  try {
-    response = await fetch(path, options);
-  } catch (e) {
-    throw new Error(`${path}: no answer from the service (${e.message})`);
-  }
-  if (!response.ok) {
-    throw await responseError(response, path);
-  }
-  const text = await response.text();
-  const type = response.headers.get('Content-Type') || '';
-  if (!type.includes('json')) {
-    return text;
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${path}: the answer is not valid JSON (${e.message})`);
-  }
-}
-
-/** The page-wide status line (role=status): progress, or what failed (shown as an error). */
-function status(text, isError = false) {
-  const element = $('#status');
-  element.textContent = text;
-  element.classList.toggle('error', isError && !!text);
-}
-
 function showError(element, error) {
   element.textContent = error ? String(error.message || error) : '';
   element.hidden = !error;
-}
-
-function cell(row, text, className) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  if (className) {
-    td.className = className;
-  }
-  row.appendChild(td);
-  return td;
 }
 
 function modelPath(suffix = '') {
@@ -138,6 +73,7 @@ async function showModel(name) {
   state.declaredLayers = [];
   $('#model-heading').textContent = `${m.name} (version ${m.latest_version})`;
   $('#model-description').textContent = m.description || '';
+  $('#model-design-link').href = `#/design?from=${encodeURIComponent(m.name)}`;
   document.title = `convserve — ${m.name}`;
   const declared = m.input_shape.slice(1);
   $('#input-shape').value = declared.join(',');
@@ -765,15 +701,20 @@ function drawMaps(section, shape, data) {
 
 async function route() {
   const match = location.hash.match(/^#\/models\/(.+)$/);
+  const design = location.hash.match(/^#\/design(?:\?(.*))?$/);
   status('');
   try {
     if (state.models.length === 0 || !match) {
       await loadModels();
     }
-    $('#models-view').hidden = !!match;
+    $('#models-view').hidden = !!match || !!design;
     $('#model-view').hidden = !match;
+    $('#design-view').hidden = !design;
     if (match) {
       await showModel(decodeURIComponent(match[1]));
+    } else if (design) {
+      document.title = 'convserve — design';
+      await showDesign(new URLSearchParams(design[1] || ''), state.models);
     }
     document.body.dataset.ready = location.hash || '#/';
   } catch (e) {

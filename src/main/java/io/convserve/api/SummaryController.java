@@ -1,12 +1,14 @@
 package io.convserve.api;
 
 import io.convserve.model.Architecture;
+import io.convserve.model.ArchitectureException;
 import io.convserve.model.LayerSummary;
 import io.convserve.model.Shape;
 import io.convserve.model.Summary;
 import io.convserve.registry.LoadedModel;
 import io.convserve.registry.ModelDefinition;
 import io.convserve.registry.ModelDefinitionReader;
+import io.convserve.registry.ModelLoadException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -108,10 +110,17 @@ class SummaryController {
     @PostMapping(value = "/v2/summary", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.TEXT_PLAIN_VALUE})
     @Operation(summary = "Layer table of an architecture without weights",
             description = "Post a model.json architecture (input and layers); an impossible one answers 422 "
-                    + "naming the layer, the rule and every value.")
+                    + "naming the layer, the rule and every value, a malformed layer 400 naming the field. When the "
+                    + "fault is in one layer, the error also carries `layer_index` and `layer_name` of that layer "
+                    + "and `layers`, the rows of the layers before it (which could be computed).")
     @ApiResponse(responseCode = "200", description = "The table", content = {
             @Content(mediaType = "application/json", schema = @Schema(implementation = LayersResponse.class)),
             @Content(mediaType = "text/plain", schema = @Schema(type = "string"))})
+    @ApiResponse(responseCode = "400", description = "Bad input; a malformed layer is named with its index",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = SummaryProblem.class)))
+    @ApiResponse(responseCode = "422", description = "Well-formed but impossible: the layer that fails, the rule and "
+            + "every value", content = @Content(mediaType = "application/problem+json",
+            schema = @Schema(implementation = SummaryProblem.class)))
     ResponseEntity<Object> summary(@RequestBody SummaryRequest request,
                                    @Parameter(description = "json or text") @RequestParam(required = false) String format) {
         if (request == null || request.architecture() == null) {
@@ -130,21 +139,58 @@ class SummaryController {
             throw new ApiException(org.springframework.http.HttpStatus.CONTENT_TOO_LARGE, "architecture has "
                     + layers.size() + " layers; the limit is " + maxLayers + " (inference.limits.max-summary-layers)");
         }
-        ModelDefinition definition = reader.parse(architecture, "architecture");
-        Shape input = request.inputShape() == null ? definition.architecture().inputShape()
-                : toShape(request.inputShape(), definition.architecture().inputShape());
         int batch = request.batchSize() == null ? 1 : request.batchSize();
         if (batch < 1 || batch > Architecture.MAX_BATCH) {
             throw ApiException.badRequest("batch_size must be between 1 and " + Architecture.MAX_BATCH
                     + ". Received: " + batch);
         }
-        Summary summary = definition.architecture().summarize(input, batch);
+        ModelDefinition definition;
+        Summary summary;
+        try {
+            definition = reader.parse(architecture, "architecture");
+            Shape input = request.inputShape() == null ? definition.architecture().inputShape()
+                    : toShape(request.inputShape(), definition.architecture().inputShape());
+            summary = definition.architecture().summarize(input, batch);
+        } catch (ModelLoadException | ArchitectureException | ArithmeticException e) {
+            ResponseEntity<Object> located = DesignProblem.locate(e, architecture, request.inputShape(), batch);
+            if (located == null) {
+                throw e;
+            }
+            return located;
+        }
         String name = definition.name();
         if (isText(format)) {
             return text(SummaryText.render("Model: \"" + (name == null ? "architecture" : name) + "\"", summary));
         }
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(layersResponse(name, null, summary));
     }
+
+    /** The Problem of a design that fails in one layer: that layer and the rows before it (see {@link DesignProblem}). */
+    @Schema(requiredProperties = {"error", "status"})
+    record SummaryProblem(@Schema(description = "what was wrong and the expected value") String error, String type,
+                          String title, int status, String detail, String instance,
+                          @Schema(description = "the layer that fails, from 0") Integer layerIndex,
+                          @Schema(description = "its name, when it has one") String layerName,
+                          @Schema(description = "the rows of the layers before it") List<LayerSummary> layers) {
+    }
+
+    /** Every layer type with its fields: defaults as the engine resolves them, and which fields are required. */
+    record LayerTypesResponse(List<LayerCatalog.LayerType> layerTypes) {
+    }
+
+    @GetMapping(value = "/v2/summary/layer-types", produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Layer types of an architecture",
+            description = "Every `type` a model.json layer may have, with each field's default as the engine resolves "
+                    + "it (`defaults`; for a required field, the value a new layer starts with), whether it is "
+                    + "required, the field whose value it defaults to (`same_as`, e.g. a pool's stride) and the "
+                    + "allowed values of an activation.")
+    @ApiResponse(responseCode = "200", description = "The layer types", content = @Content(
+            mediaType = "application/json", schema = @Schema(implementation = LayerTypesResponse.class)))
+    LayerTypesResponse layerTypes() {
+        return LAYER_TYPES;
+    }
+
+    private static final LayerTypesResponse LAYER_TYPES = new LayerTypesResponse(LayerCatalog.all());
 
     private static LayersResponse layersResponse(String name, String version, Summary summary) {
         return new LayersResponse(name, version, summary.inputShape(), summary.outputShape(), summary.batchSize(),

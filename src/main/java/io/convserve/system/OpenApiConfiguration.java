@@ -249,19 +249,26 @@ class OpenApiConfiguration {
         return base;
     }
 
-    /** Every operation documents its errors as the one Problem body. */
+    /**
+     * Every operation documents its errors as the one Problem body, except an error an operation declares with its
+     * own application/problem+json schema (a Problem with more fields).
+     */
     private static void errorResponses(PathItem item) {
         for (Operation op : item.readOperations()) {
             ApiResponses responses = op.getResponses() == null ? new ApiResponses() : op.getResponses();
-            responses.keySet().removeIf(code -> !code.startsWith("2"));
+            responses.entrySet().removeIf(e -> !e.getKey().startsWith("2") && !ownProblem(e.getValue()));
             Content problem = new Content().addMediaType("application/problem+json",
                     new MediaType().schema(ref(PROBLEM)));
-            responses.addApiResponse("400", new ApiResponse().description("Bad input").content(problem));
-            responses.addApiResponse("404", new ApiResponse().description("Unknown model or version").content(problem));
-            responses.addApiResponse("422", new ApiResponse().description("Well-formed but impossible").content(problem));
-            responses.addApiResponse("default", new ApiResponse().description("Other errors").content(problem));
+            responses.putIfAbsent("400", new ApiResponse().description("Bad input").content(problem));
+            responses.putIfAbsent("404", new ApiResponse().description("Unknown model or version").content(problem));
+            responses.putIfAbsent("422", new ApiResponse().description("Well-formed but impossible").content(problem));
+            responses.putIfAbsent("default", new ApiResponse().description("Other errors").content(problem));
             op.setResponses(responses);
         }
+    }
+
+    private static boolean ownProblem(ApiResponse response) {
+        return response.getContent() != null && response.getContent().get("application/problem+json") != null;
     }
 
     @SuppressWarnings("unchecked")
