@@ -41,7 +41,7 @@ public final class BenchReport {
             if (p.get("engine").equals("convserve")) {
                 row[0] = imagesPerSecond;
                 row[1] = error;
-            } else if (p.get("engine").equals("convserve-unplanned")) {
+            } else if (p.get("engine").equals("convserve-native")) {
                 row[4] = imagesPerSecond;
                 row[5] = error;
             } else {
@@ -55,7 +55,7 @@ public final class BenchReport {
         }
         System.out.println();
         System.out.println("| model | batch | convserve img/s | ONNX Runtime img/s | ratio | convserve GFLOP/s "
-                + "| % of FMA peak | unplanned img/s |");
+                + "| % of FMA peak | native kernels only img/s |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
         for (Map.Entry<String, double[]> e : rows.entrySet()) {
             String[] key = e.getKey().trim().split("\\s+");

@@ -1,7 +1,6 @@
 package io.convserve.bench;
 
 import io.convserve.model.ExecutionPlan;
-import io.convserve.model.LayerSummary;
 import io.convserve.model.Network;
 import java.util.Locale;
 import java.util.Map;
@@ -33,14 +32,19 @@ public final class LayerProfile {
         long total = nanos.values().stream().mapToLong(Long::longValue).sum();
         System.out.printf(Locale.ROOT, "%s batch %d: %.2f ms per pass, %.0f img/s%n", model, batch, total / 1e6,
                 batch * 1e9 / total);
-        System.out.println("| layer | type | ms | share | GFLOP/s |");
-        System.out.println("|---|---|---:|---:|---:|");
-        for (LayerSummary l : network.summary().layers()) {
-            long ns = nanos.get(l.name());
-            double gflops = 2.0 * l.macs() * batch / ns;
-            System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.0f %% | %s |%n", l.name(), l.type(), ns / 1e6,
-                    100.0 * ns / total, l.macs() > 0 ? String.format(Locale.ROOT, "%.1f%s", gflops,
-                            peak > 0 ? String.format(Locale.ROOT, " (%.0f %%)", 100 * gflops / peak) : "") : "");
+        System.out.println("| step | op | kernel | layouts | ms | share | GFLOP/s |");
+        System.out.println("|---|---|---|---|---:|---:|---:|");
+        Map<String, Long> macs = new java.util.HashMap<>();
+        network.summary().layers().forEach(l -> macs.put(l.name(), l.macs()));
+        for (ExecutionPlan.StepInfo step : plan.steps()) {
+            String label = ExecutionPlan.label(step);
+            long ns = nanos.get(label);
+            long stepMacs = step.layers().stream().mapToLong(name -> macs.getOrDefault(name, 0L)).sum();
+            double gflops = 2.0 * stepMacs * batch / ns;
+            System.out.printf(Locale.ROOT, "| %s | %s | %s | %s -> %s | %.3f | %.0f %% | %s |%n", label, step.op(),
+                    step.kernel(), step.inputLayout(), step.outputLayout(), ns / 1e6, 100.0 * ns / total,
+                    stepMacs > 0 ? String.format(Locale.ROOT, "%.1f%s", gflops, peak > 0
+                            ? String.format(Locale.ROOT, " (%.0f %%)", 100 * gflops / peak) : "") : "");
         }
     }
 }
