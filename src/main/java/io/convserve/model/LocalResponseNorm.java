@@ -57,11 +57,11 @@ public final class LocalResponseNorm extends AbstractLayer {
     }
 
     /**
-     * Native, odd {@code size} (a window centred on the channel, as in AlexNet): libnd4j's fused {@code lrn} op,
+     * Native, odd {@code size} of at least 3 (a window centred on the channel, as in AlexNet): libnd4j's fused {@code lrn} op,
      * which normalises over the last axis, hence NHWC only (about five times faster than the element-wise passes,
      * docs/benchmarks.md). libnd4j's window is {@code depth} channels either side and its alpha is not divided by the
      * window, hence {@code depth = size / 2} and {@code alpha / size}. An even {@code size} (PyTorch's window is
-     * then one channel longer before than after) runs element-wise passes on NCHW, every intermediate in a buffer
+     * then one channel longer before than after), or 1, runs element-wise passes on NCHW, every intermediate in a buffer
      * built once.
      */
     @Override
@@ -76,14 +76,19 @@ public final class LocalResponseNorm extends AbstractLayer {
 
             @Override
             public List<Layout> layouts(Kernel kernel) {
-                return kernel != Kernel.NATIVE ? List.of() : List.of(size % 2 == 1 ? Layout.NHWC : Layout.NCHW);
+                return kernel != Kernel.NATIVE ? List.of() : List.of(fusedOp() ? Layout.NHWC : Layout.NCHW);
             }
 
             @Override
             public Step step(Kernel kernel, Bind b) {
-                return new Native(size % 2 == 1 ? layer.fused(b) : layer.elementWise(b, input));
+                return new Native(fusedOp() ? layer.fused(b) : layer.elementWise(b, input));
             }
         };
+    }
+
+    /** libnd4j's op takes an odd window of at least 3 ({@code depth} 0 is rejected). */
+    private boolean fusedOp() {
+        return size % 2 == 1 && size > 1;
     }
 
     private Runnable fused(Op.Bind b) {

@@ -39,7 +39,7 @@ public final class ZeroPad2d extends AbstractLayer {
                 input.width() + padding.left() + padding.right());
     }
 
-    /** The output buffer is zeroed once; each run copies the input into its interior, in either layout. */
+    /** Each run zeroes the output and copies the input into its interior, in either layout. */
     @Override
     public Op op(Shape input, Map<String, INDArray> params) {
         Shape out = outputShape(input);
@@ -64,7 +64,12 @@ public final class ZeroPad2d extends AbstractLayer {
                 index[hAxis + 1] = NDArrayIndex.interval(padding.left(), padding.left() + input.width());
                 INDArray interior = b.out().get(index);
                 INDArray in = b.in();
-                return new Native(() -> interior.assign(in));
+                INDArray out = b.out();
+                // the border is zeroed on every run: a later in-place step (batch norm) may have written it
+                return new Native(() -> {
+                    out.assign(0);
+                    interior.assign(in);
+                });
             }
         };
     }
