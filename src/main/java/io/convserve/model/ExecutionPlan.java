@@ -128,7 +128,37 @@ public final class ExecutionPlan {
         this.fusedAway = Set.copyOf(hidden);
     }
 
-    private StepInfo info(int index, Planner.Planned p, List<String> names, long[] outDims, boolean inPlace) {
+    /**
+     * The steps a plan for {@code batch} examples would run, without building it (no buffers): the same planner
+     * decisions and layout copies as {@link #steps()} of {@code network.plan(batch)}.
+     */
+    static List<StepInfo> describe(Network network, int batch) {
+        Architecture architecture = network.architecture();
+        List<StepInfo> infos = new ArrayList<>();
+        Shape shape = architecture.inputShape();
+        Layout layout = Layout.natural(shape);
+        for (Planner.Planned p : Planner.plan(architecture, network.parameters(), batch, Planner.Options.DEFAULT)) {
+            if (p.inLayout() != layout && !Layout.sameMemory(shape)) {
+                infos.add(transposeInfo(infos.size(), layout, p.inLayout(), p.inLayout().shape(shape, batch)));
+            }
+            List<String> names = p.layers().stream().map(Layer::name).toList();
+            boolean inPlace = p.op().inPlace() && p.kernel() != Kernel.VIEW;
+            infos.add(info(infos.size(), p, names, p.outLayout().shape(p.op().outputShape(), batch), inPlace));
+            shape = p.op().outputShape();
+            layout = p.outLayout();
+        }
+        if (layout != Layout.natural(shape) && !Layout.sameMemory(shape)) {
+            infos.add(transposeInfo(infos.size(), layout, Layout.natural(shape), shape.withBatch(batch)));
+        }
+        return infos;
+    }
+
+    private static StepInfo transposeInfo(int index, Layout from, Layout to, long[] dims) {
+        return new StepInfo(index, List.of(), "transpose", Kernel.NATIVE, from, to, List.of(), false,
+                java.util.Arrays.stream(dims).boxed().toList());
+    }
+
+    private static StepInfo info(int index, Planner.Planned p, List<String> names, long[] outDims, boolean inPlace) {
         String op = p.layers().stream().map(Layer::type).reduce((a, b) -> a + "+" + b).orElse("");
         List<String> fused = new ArrayList<>();
         if (p.op().fusesActivation()) {
@@ -150,8 +180,7 @@ public final class ExecutionPlan {
         Buf out = new Buf(Nd4j.create(DataType.FLOAT, to.shape(shape, batch)));
         INDArray source = from == Layout.NCHW ? array.permute(0, 2, 3, 1) : array.permute(0, 3, 1, 2);
         INDArray target = out.target();
-        StepInfo info = new StepInfo(index, List.of(), "transpose", Kernel.NATIVE, from, to, List.of(), false,
-                java.util.Arrays.stream(target.shape()).boxed().toList());
+        StepInfo info = transposeInfo(index, from, to, target.shape());
         return new Bound(info, in, out, new Op.Native(() -> target.assign(source)), target, to);
     }
 

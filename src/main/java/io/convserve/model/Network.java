@@ -157,6 +157,17 @@ public final class Network {
     }
 
     /**
+     * The steps {@link #plan(int)} would run for {@code batch} examples, described without building the plan (no
+     * buffers, whatever the batch size).
+     */
+    public List<ExecutionPlan.StepInfo> describePlan(int batch) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch size must be at least 1, received " + batch);
+        }
+        return ExecutionPlan.describe(this, batch);
+    }
+
+    /**
      * As {@link #plan(int)}, with every step that has a {@code kernel} form computed by it (the others as planned):
      * for measuring one kind of kernel against the other.
      */

@@ -48,6 +48,9 @@ class PlannedForwardPropertyTest {
         Set<String> every = Set.copyOf(network.layerNames());
         for (Planner.Options options : CHOICES) {
             ExecutionPlan plan = network.plan(batch, options);
+            if (options == Planner.Options.DEFAULT) {
+                assertThat(network.describePlan(batch)).as("steps described without buffers").isEqualTo(plan.steps());
+            }
             String what = options + " " + plan.steps() + " on " + architecture.layers();
             // twice: a buffer left over from the first run must not change the second
             for (int run = 0; run < 2; run++) {
