@@ -8,7 +8,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Where a planned forward pass spends its time, layer by layer (docs/benchmarks.md):
- * {@code java -cp target/bench/pathing.jar io.convserve.bench.LayerProfile alexnet 8}.
+ * {@code java -cp target/bench/pathing.jar io.convserve.bench.LayerProfile alexnet 8 [auto|native]
+ * [mean|fastest]}.
  */
 public final class LayerProfile {
 
@@ -20,7 +21,9 @@ public final class LayerProfile {
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         double peak = Double.parseDouble(System.getProperty("peak.gflops", "0"));
         Network network = ForwardBenchmark.load(model).network();
-        ExecutionPlan plan = network.plan(batch);
+        // a third argument "native" runs every step that has a native kernel on it (what the Java kernels replace)
+        ExecutionPlan plan = args.length > 2 && args[2].equals("native")
+                ? network.plan(batch, io.convserve.model.Kernel.NATIVE) : network.plan(batch);
         var input = Nd4j.create(ForwardBenchmark.input((int) (network.inputShape().elements() * batch)),
                 network.inputShape().withBatch(batch), 'c');
         // warm-up scaled to the pass: about 2 s of passes before the 20 measured (LeNet needs thousands)
@@ -28,7 +31,9 @@ public final class LayerProfile {
         plan.profile(input, 5);
         long warmups = Math.max(5, 2_000_000_000L / Math.max(1, (System.nanoTime() - t0) / 5));
         plan.profile(input, (int) Math.min(warmups, 20_000));
-        Map<String, Long> nanos = plan.profile(input, 20);
+        // a fourth argument "fastest" reports each step's fastest of 200 runs (a loaded, shared machine)
+        boolean fastest = args.length > 3 && args[3].equals("fastest");
+        Map<String, Long> nanos = fastest ? plan.profile(input, 200, true) : plan.profile(input, 20);
         long total = nanos.values().stream().mapToLong(Long::longValue).sum();
         System.out.printf(Locale.ROOT, "%s batch %d: %.2f ms per pass, %.0f img/s%n", model, batch, total / 1e6,
                 batch * 1e9 / total);

@@ -54,6 +54,11 @@ final class ConvOp implements Op {
                 * window.kernelH() * window.kernelW();
     }
 
+    @Override
+    public Work work() {
+        return Work.CONVOLUTION;
+    }
+
     private boolean plain() {
         return groups == 1 && window.dilationH() == 1 && window.dilationW() == 1 && r.top() == r.bottom()
                 && r.left() == r.right();

@@ -95,6 +95,11 @@ public final class Dense extends AbstractLayer {
             }
 
             @Override
+            public Work work() {
+                return Work.MATRIX_PRODUCT;
+            }
+
+            @Override
             public List<Layout> layouts(Kernel kernel) {
                 return kernel == Kernel.VIEW ? List.of() : List.of(Layout.FLAT);
             }
@@ -118,11 +123,16 @@ public final class Dense extends AbstractLayer {
 
     private Op.Step java(Op.Bind bind, INDArray weight, INDArray b, int in) {
         float[] weightT = weight.transpose().dup('c').data().asFloat();
+        float[][] rows = new float[in][];
+        for (int i = 0; i < in; i++) {
+            rows[i] = java.util.Arrays.copyOfRange(weightT, i * units, (i + 1) * units);
+        }
         float[] bv = b == null ? null : b.dup('c').data().asFloat();
+        float[] acc = new float[units];
         Activation act = bind.activation();
         double alpha = bind.alpha();
         int batch = bind.batch();
-        return new Op.Java((x, out) -> JavaKernels.dense(x, weightT, bv, out, batch, in, units, act, alpha));
+        return new Op.Java((x, out) -> JavaKernels.dense(x, rows, bv, out, acc, batch, in, units, act, alpha));
     }
 
     /**

@@ -19,6 +19,13 @@ public interface Op {
         return 0;
     }
 
+    /** What bounds the op's speed, for the planner's choice of kernel. */
+    enum Work { CONVOLUTION, MATRIX_PRODUCT, MEMORY }
+
+    default Work work() {
+        return Work.MEMORY;
+    }
+
     /** The input layouts {@code kernel} can read, fastest first; empty when the op has no such kernel. */
     List<Layout> layouts(Kernel kernel);
 

@@ -11,7 +11,7 @@ import java.util.Map;
  * <ul>
  * <li>fusions: an activation layer after a convolution or dense layer without one of its own runs inside that
  *     step (bias and activation are always part of the convolution or dense step);</li>
- * <li>kernels: a Java kernel where the work is too small for a native call to pay ({@link #JAVA_MAX_MACS}), the
+ * <li>kernels: a Java kernel where the work is too small for a native call to pay ({@link #JAVA_MAX_CONV_MACS}, {@link #JAVA_MAX_DENSE_MACS}), the
  *     native op otherwise; memory-bound steps stay on the side (heap or native) their input is on;</li>
  * <li>layouts: each step reads one of the layouts its kernel accepts, chosen over the whole stack (fewest layout
  *     copies, then each op's preferred layout), a transpose inserted only where a consumer needs another layout
@@ -22,12 +22,21 @@ import java.util.Map;
 final class Planner {
 
     /**
-     * Convolution and dense steps of at most this many multiply-accumulates per pass (all examples) run as Java
-     * kernels. Measured with JMH on LeNet-5 (docs/benchmarks.md, engine {@code convserve-native} against
-     * {@code convserve}): the Java kernels run LeNet's layers at 5-15 GFLOP/s single-threaded, the native calls cost
-     * 15-60 µs each whatever the size, so Java wins up to roughly a million multiply-accumulates a step.
+     * Convolution steps of at most this many multiply-accumulates per pass (all examples) run as Java kernels.
+     * Measured on LeNet-5 ({@code LayerProfile lenet5 <batch> auto|native fastest}, docs/benchmarks.md): the Java
+     * convolution runs at 11-20 GFLOP/s on one core, oneDNN's call costs 25-35 µs at these sizes and reaches
+     * 28-80 GFLOP/s from batch 8; conv1 at batch 1 (118 k MACs) takes 12 µs in Java against 35 native, conv2 at
+     * batch 1 (240 k) 43 against 26 (kept in Java: it spares the pool and layout copy after it their native calls),
+     * conv1 at batch 8 (940 k) 95 against 67.
      */
-    static final long JAVA_MAX_MACS = 2_000_000;
+    static final long JAVA_MAX_CONV_MACS = 300_000;
+
+    /**
+     * Dense steps up to this many multiply-accumulates per pass run as Java kernels: 60 GFLOP/s on one core on
+     * LeNet's fc1 against a native call (bias copy, gemm, activation) of 11-19 µs; fc1 at batch 8 (384 k MACs)
+     * 13 µs against 19, at batch 32 (1.5 M) about 50 against 34.
+     */
+    static final long JAVA_MAX_DENSE_MACS = 1_000_000;
 
     /** What the planner may do; tests force one kernel kind to compare both against the reference. */
     record Options(boolean fuse, Kernel force) {
@@ -84,7 +93,7 @@ final class Planner {
         return params;
     }
 
-    /** The kernel for one step: see the class comment and {@link #JAVA_MAX_MACS}. */
+    /** The kernel for one step: see the class comment and {@link #JAVA_MAX_CONV_MACS}, {@link #JAVA_MAX_DENSE_MACS}. */
     static Kernel kernel(Op op, int batch, Kernel previous, Kernel force) {
         if (!op.layouts(Kernel.VIEW).isEmpty()) {
             return Kernel.VIEW;
@@ -97,10 +106,12 @@ final class Planner {
         if (force != null) {
             return force;
         }
-        if (op.macs() > 0) {
-            return op.macs() * batch <= JAVA_MAX_MACS ? Kernel.JAVA : Kernel.NATIVE;
-        }
-        return previous;
+        return switch (op.work()) {
+            case CONVOLUTION -> op.macs() * batch <= JAVA_MAX_CONV_MACS ? Kernel.JAVA : Kernel.NATIVE;
+            case MATRIX_PRODUCT -> op.macs() * batch <= JAVA_MAX_DENSE_MACS ? Kernel.JAVA : Kernel.NATIVE;
+            // memory-bound: where the data already is, sparing a copy between heap and native memory
+            case MEMORY -> previous;
+        };
     }
 
     /** Cost of a layout copy between steps, the unit of {@link Op#layoutPenalty}. */
