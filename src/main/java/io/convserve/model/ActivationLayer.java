@@ -41,12 +41,7 @@ public final class ActivationLayer extends AbstractLayer {
     /** In place on any layout; Java on NCHW and flat vectors (where the data is already on the heap). */
     @Override
     public Op op(Shape input, Map<String, INDArray> params) {
-        return new Op() {
-            @Override
-            public Shape outputShape() {
-                return input;
-            }
-
+        return new BaseOp(input) {
             @Override
             public List<Layout> layouts(Kernel kernel) {
                 return switch (kernel) {
@@ -54,11 +49,6 @@ public final class ActivationLayer extends AbstractLayer {
                     case JAVA -> List.of(Layout.natural(input));
                     case VIEW -> List.of();
                 };
-            }
-
-            @Override
-            public Activation activation() {
-                return activation;
             }
 
             @Override

@@ -55,12 +55,7 @@ public final class AdaptiveAvgPool2d extends AbstractLayer {
         if (h == outH && w == outW) {
             return Flatten.view(input, out, Layout.NCHW, Layout.NCHW);
         }
-        return new Op() {
-            @Override
-            public Shape outputShape() {
-                return out;
-            }
-
+        return new BaseOp(out) {
             @Override
             public List<Layout> layouts(Kernel kernel) {
                 return kernel == Kernel.JAVA ? List.of(Layout.NCHW) : List.of();

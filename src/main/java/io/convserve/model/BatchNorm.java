@@ -57,12 +57,7 @@ public final class BatchNorm extends AbstractLayer {
     public Op op(Shape input, Map<String, INDArray> params) {
         INDArray scale = params.get("gamma").div(Transforms.sqrt(params.get("moving_variance").add(epsilon), false));
         INDArray shift = params.get("beta").sub(params.get("moving_mean").mul(scale));
-        return new Op() {
-            @Override
-            public Shape outputShape() {
-                return input;
-            }
-
+        return new BaseOp(input) {
             @Override
             public List<Layout> layouts(Kernel kernel) {
                 return kernel != Kernel.NATIVE ? List.of()

@@ -18,39 +18,31 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * kernel (oneDNN rejects dilated convolutions in libnd4j M2.1) and groups run one by one ({@code depthwise_conv2d}
  * for depthwise layers).
  */
-final class ConvOp implements Op {
+final class ConvOp extends BaseOp {
 
     private final Shape input;
-    private final Shape output;
     private final Window window;
     private final Window.Resolved r;
     private final int groups;
     private final boolean depthwise;
     private final INDArray weight;
     private final INDArray bias;
-    private final Activation activation;
 
     ConvOp(Shape input, Shape output, Window window, int groups, boolean depthwise, INDArray weight, INDArray bias,
            Activation activation) {
+        super(output, activation);
         this.input = input;
-        this.output = output;
         this.window = window;
         this.r = window.resolve(input.height(), input.width());
         this.groups = groups;
         this.depthwise = depthwise;
         this.weight = weight;
         this.bias = bias;
-        this.activation = activation;
-    }
-
-    @Override
-    public Shape outputShape() {
-        return output;
     }
 
     @Override
     public long macs() {
-        return (long) output.channels() * output.height() * output.width() * (input.channels() / groups)
+        return (long) outputShape().channels() * outputShape().height() * outputShape().width() * (input.channels() / groups)
                 * window.kernelH() * window.kernelW();
     }
 
@@ -74,24 +66,14 @@ final class ConvOp implements Op {
     }
 
     @Override
-    public Activation activation() {
-        return activation;
-    }
-
-    @Override
-    public boolean fusesActivation() {
-        return true;
-    }
-
-    @Override
     public Step step(Kernel kernel, Bind b) {
         return kernel == Kernel.JAVA ? java(b) : nativeStep(b);
     }
 
     private Step java(Bind b) {
         JavaKernels.ConvShape s = new JavaKernels.ConvShape(input.channels(), input.height(), input.width(),
-                output.channels(), groups, window.kernelH(), window.kernelW(), window.strideH(), window.strideW(),
-                window.dilationH(), window.dilationW(), r.top(), r.left(), output.height(), output.width());
+                outputShape().channels(), groups, window.kernelH(), window.kernelW(), window.strideH(), window.strideW(),
+                window.dilationH(), window.dilationW(), r.top(), r.left(), outputShape().height(), outputShape().width());
         float[] w = weight.dup('c').data().asFloat();
         float[] bv = bias == null ? null : bias.dup('c').data().asFloat();
         float[][] scratch = JavaKernels.convScratch(s);
@@ -144,7 +126,7 @@ final class ConvOp implements Op {
         Padded p = padded(b.in());
         INDArray w = Tensors.dilateKernel(weight, window.dilationH(), window.dilationW());
         int inPerGroup = input.channels() / groups;
-        int outPerGroup = output.channels() / groups;
+        int outPerGroup = outputShape().channels() / groups;
         Runnable[] parts = new Runnable[groups];
         for (int g = 0; g < groups; g++) {
             INDArray slice = p.array().get(NDArrayIndex.all(),
@@ -176,7 +158,7 @@ final class ConvOp implements Op {
     private Runnable depthwise(Bind b) {
         Padded p = padded(b.in());
         int c = input.channels();
-        int m = output.channels() / c;
+        int m = outputShape().channels() / c;
         // [C*M, 1, kH', kW'] (dilation spread into the kernel) -> [C, M, kH', kW'] -> libnd4j's [kH', kW', C, M]
         INDArray w = Tensors.dilateKernel(weight, window.dilationH(), window.dilationW())
                 .reshape(c, m, window.effectiveKernelH(), window.effectiveKernelW()).permute(2, 3, 0, 1).dup('c');

@@ -83,12 +83,7 @@ public final class Dense extends AbstractLayer {
         int in = input.dim(0);
         INDArray weight = params.get("weight");
         INDArray b = bias ? params.get("bias") : null;
-        return new Op() {
-            @Override
-            public Shape outputShape() {
-                return new Shape(units);
-            }
-
+        return new BaseOp(new Shape(units), activation) {
             @Override
             public long macs() {
                 return (long) in * units;
@@ -102,16 +97,6 @@ public final class Dense extends AbstractLayer {
             @Override
             public List<Layout> layouts(Kernel kernel) {
                 return kernel == Kernel.VIEW ? List.of() : List.of(Layout.FLAT);
-            }
-
-            @Override
-            public Activation activation() {
-                return activation;
-            }
-
-            @Override
-            public boolean fusesActivation() {
-                return true;
             }
 
             @Override

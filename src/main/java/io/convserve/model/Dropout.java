@@ -40,12 +40,7 @@ public final class Dropout extends AbstractLayer {
 
     @Override
     public Op op(Shape input, Map<String, INDArray> params) {
-        return new Op() {
-            @Override
-            public Shape outputShape() {
-                return input;
-            }
-
+        return new BaseOp(input) {
             @Override
             public List<Layout> layouts(Kernel kernel) {
                 return kernel != Kernel.VIEW ? List.of()

@@ -39,12 +39,7 @@ public final class Flatten extends AbstractLayer {
 
     /** An op whose output is its input's memory, read in {@code layout}. */
     static Op view(Shape input, Shape output, Layout layout, Layout outputLayout) {
-        return new Op() {
-            @Override
-            public Shape outputShape() {
-                return output;
-            }
-
+        return new BaseOp(output) {
             @Override
             public List<Layout> layouts(Kernel kernel) {
                 return kernel == Kernel.VIEW ? List.of(layout) : List.of();

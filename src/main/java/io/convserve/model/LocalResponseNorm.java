@@ -68,12 +68,7 @@ public final class LocalResponseNorm extends AbstractLayer {
     public Op op(Shape input, Map<String, INDArray> params) {
         outputShape(input);
         LocalResponseNorm layer = this;
-        return new Op() {
-            @Override
-            public Shape outputShape() {
-                return input;
-            }
-
+        return new BaseOp(input) {
             @Override
             public List<Layout> layouts(Kernel kernel) {
                 return kernel != Kernel.NATIVE ? List.of() : List.of(fusedOp() ? Layout.NHWC : Layout.NCHW);

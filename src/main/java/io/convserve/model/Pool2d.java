@@ -83,12 +83,7 @@ public final class Pool2d extends AbstractLayer {
         Shape out = outputShape(input);
         Window.Resolved r = window.resolve(input.height(), input.width());
         Pool2d layer = this;
-        return new Op() {
-            @Override
-            public Shape outputShape() {
-                return out;
-            }
-
+        return new BaseOp(out) {
             @Override
             public List<Layout> layouts(Kernel kernel) {
                 return switch (kernel) {

@@ -43,12 +43,7 @@ public final class ZeroPad2d extends AbstractLayer {
     @Override
     public Op op(Shape input, Map<String, INDArray> params) {
         Shape out = outputShape(input);
-        return new Op() {
-            @Override
-            public Shape outputShape() {
-                return out;
-            }
-
+        return new BaseOp(out) {
             @Override
             public List<Layout> layouts(Kernel kernel) {
                 return kernel == Kernel.NATIVE ? List.of(Layout.NCHW, Layout.NHWC) : List.of();
