@@ -47,6 +47,11 @@ final class ConvOp extends BaseOp {
     }
 
     @Override
+    public boolean addsBias() {
+        return bias != null;
+    }
+
+    @Override
     public Work work() {
         return Work.CONVOLUTION;
     }

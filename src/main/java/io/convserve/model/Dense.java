@@ -90,6 +90,11 @@ public final class Dense extends AbstractLayer {
             }
 
             @Override
+            public boolean addsBias() {
+                return b != null;
+            }
+
+            @Override
             public Work work() {
                 return Work.MATRIX_PRODUCT;
             }

@@ -161,11 +161,11 @@ public final class ExecutionPlan {
     private static StepInfo info(int index, Planner.Planned p, List<String> names, long[] outDims, boolean inPlace) {
         String op = p.layers().stream().map(Layer::type).reduce((a, b) -> a + "+" + b).orElse("");
         List<String> fused = new ArrayList<>();
-        if (p.op().fusesActivation()) {
+        if (p.op().addsBias()) {
             fused.add("bias");
-            if (p.activation() != Activation.NONE) {
-                fused.add(p.activation().id());
-            }
+        }
+        if (p.op().fusesActivation() && p.activation() != Activation.NONE) {
+            fused.add(p.activation().id());
         }
         List<Long> dims = java.util.Arrays.stream(outDims).boxed().toList();
         return new StepInfo(index, names, op, p.kernel(), p.inLayout(), p.outLayout(), List.copyOf(fused), inPlace,

@@ -47,6 +47,11 @@ public interface Op {
         return Activation.NONE;
     }
 
+    /** Whether the op adds a bias in its own step (reported among the step's fusions). */
+    default boolean addsBias() {
+        return false;
+    }
+
     /** Whether a following activation layer may be folded into this op when its own activation is {@code NONE}. */
     default boolean fusesActivation() {
         return false;

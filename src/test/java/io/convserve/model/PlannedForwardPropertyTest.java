@@ -50,6 +50,11 @@ class PlannedForwardPropertyTest {
             ExecutionPlan plan = network.plan(batch, options);
             if (options == Planner.Options.DEFAULT) {
                 assertThat(network.describePlan(batch)).as("steps described without buffers").isEqualTo(plan.steps());
+                for (ExecutionPlan.StepInfo step : plan.steps()) {
+                    boolean bias = step.layers().stream().map(name -> architecture.layer(name).orElseThrow())
+                            .anyMatch(l -> Boolean.TRUE.equals(l.config().get("bias")));
+                    assertThat(step.fused().contains("bias")).as("bias among the fusions of %s", step).isEqualTo(bias);
+                }
             }
             String what = options + " " + plan.steps() + " on " + architecture.layers();
             // twice: a buffer left over from the first run must not change the second
