@@ -18,7 +18,7 @@ import org.springframework.web.bind.annotation.RestController;
 @Tag(name = "model_summary", description = "Layer shapes, parameter counts and MACs")
 class PlanController {
 
-    /** {@code native_calls}: steps that call into libnd4j (layout copies included); the rest run in Java or are views. */
+    /** {@code native_calls}: steps that call libnd4j (layout copies included); the others run Java or are views. */
     record PlanResponse(String modelName, String modelVersion, int batchSize, int nativeCalls,
                         List<ExecutionPlan.StepInfo> steps) {
     }

@@ -42,7 +42,8 @@ final class ConvOp extends BaseOp {
 
     @Override
     public long macs() {
-        return (long) outputShape().channels() * outputShape().height() * outputShape().width() * (input.channels() / groups)
+        Shape out = outputShape();
+        return (long) out.channels() * out.height() * out.width() * (input.channels() / groups)
                 * window.kernelH() * window.kernelW();
     }
 
@@ -77,8 +78,9 @@ final class ConvOp extends BaseOp {
 
     private Step java(Bind b) {
         JavaKernels.ConvShape s = new JavaKernels.ConvShape(input.channels(), input.height(), input.width(),
-                outputShape().channels(), groups, window.kernelH(), window.kernelW(), window.strideH(), window.strideW(),
-                window.dilationH(), window.dilationW(), r.top(), r.left(), outputShape().height(), outputShape().width());
+                outputShape().channels(), groups, window.kernelH(), window.kernelW(), window.strideH(),
+                window.strideW(), window.dilationH(), window.dilationW(), r.top(), r.left(), outputShape().height(),
+                outputShape().width());
         float[] w = weight.dup('c').data().asFloat();
         float[] bv = bias == null ? null : bias.dup('c').data().asFloat();
         float[][] scratch = JavaKernels.convScratch(s);

@@ -129,7 +129,8 @@ final class JavaKernels {
     }
 
     /**
-     * {@code out = act(x · Wᵀ + bias)} with {@code weightRows[i]} row {@code i} of the {@code [in, units]} transpose:
+     * {@code out = act(x · Wᵀ + bias)} with {@code weightRows[i]} row {@code i} of the {@code [in, units]}
+     * transpose:
      * each input feature adds a multiple of one weight row to the example's accumulator (both indexed from 0, so
      * that C2 vectorises the loop), skipping the zeros a preceding relu leaves.
      */

@@ -57,12 +57,12 @@ public final class LocalResponseNorm extends AbstractLayer {
     }
 
     /**
-     * Native, odd {@code size} of at least 3 (a window centred on the channel, as in AlexNet): libnd4j's fused {@code lrn} op,
-     * which normalises over the last axis, hence NHWC only (about five times faster than the element-wise passes,
-     * docs/benchmarks.md). libnd4j's window is {@code depth} channels either side and its alpha is not divided by the
-     * window, hence {@code depth = size / 2} and {@code alpha / size}. An even {@code size} (PyTorch's window is
-     * then one channel longer before than after), or 1, runs element-wise passes on NCHW, every intermediate in a buffer
-     * built once.
+     * Native, odd {@code size} of at least 3 (a window centred on the channel, as in AlexNet): libnd4j's fused
+     * {@code lrn} op, which normalises over the last axis, hence NHWC only (about five times faster than the
+     * element-wise passes, docs/benchmarks.md). libnd4j's window is {@code depth} channels either side and its alpha
+     * is not divided by the window, hence {@code depth = size / 2} and {@code alpha / size}. An even {@code size}
+     * (PyTorch's window is then one channel longer before than after), or 1, runs element-wise passes on NCHW,
+     * every intermediate in a buffer built once.
      */
     @Override
     public Op op(Shape input, Map<String, INDArray> params) {

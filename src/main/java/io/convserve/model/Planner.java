@@ -11,8 +11,9 @@ import java.util.Map;
  * <ul>
  * <li>fusions: an activation layer after a convolution or dense layer without one of its own runs inside that
  *     step (bias and activation are always part of the convolution or dense step);</li>
- * <li>kernels: a Java kernel where the work is too small for a native call to pay ({@link #JAVA_MAX_CONV_MACS}, {@link #JAVA_MAX_DENSE_MACS}), the
- *     native op otherwise; memory-bound steps stay on the side (heap or native) their input is on;</li>
+ * <li>kernels: a Java kernel where the work is too small for a native call to pay ({@link #JAVA_MAX_CONV_MACS},
+ *     {@link #JAVA_MAX_DENSE_MACS}), the native op otherwise; memory-bound steps stay on the side (heap or
+ *     native) their input is on;</li>
  * <li>layouts: each step reads one of the layouts its kernel accepts, chosen over the whole stack (fewest layout
  *     copies, then each op's preferred layout), a transpose inserted only where a consumer needs another layout
  *     than its producer left, and none where both layouts are the same memory (one channel, or one pixel);</li>
@@ -25,7 +26,7 @@ final class Planner {
      * Convolution steps of at most this many multiply-accumulates per pass (all examples) run as Java kernels.
      * Measured on LeNet-5 ({@code LayerProfile lenet5 <batch> auto|native fastest}, docs/benchmarks.md): the Java
      * convolution runs at 11-20 GFLOP/s on one core, oneDNN's call costs 25-35 µs at these sizes and reaches
-     * 28-80 GFLOP/s from batch 8; conv1 at batch 1 (118 k MACs) takes 12 µs in Java against 35 native, conv2 at
+     * 25-80 GFLOP/s from batch 8; conv1 at batch 1 (118 k MACs) takes 12 µs in Java against 35 native, conv2 at
      * batch 1 (240 k) 43 against 26 (kept in Java: it spares the pool and layout copy after it their native calls),
      * conv1 at batch 8 (940 k) 95 against 67.
      */

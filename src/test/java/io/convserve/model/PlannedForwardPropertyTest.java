@@ -172,7 +172,8 @@ class PlannedForwardPropertyTest {
                     m.put("padding", padding(random, Math.max(Math.min(k, k2), 2)));
                     m.put("ceil_mode", random.nextBoolean());
                 }
-                case "adaptive_avg_pool2d" -> m.put("output_size", List.of(1 + random.nextInt(5), 1 + random.nextInt(5)));
+                case "adaptive_avg_pool2d" -> m.put("output_size",
+                        List.of(1 + random.nextInt(5), 1 + random.nextInt(5)));
                 case "zero_pad2d" -> m.put("padding", List.of(random.nextInt(3), random.nextInt(3), random.nextInt(3),
                         random.nextInt(3)));
                 case "local_response_norm" -> {

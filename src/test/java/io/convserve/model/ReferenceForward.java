@@ -9,7 +9,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * A forward pass written for clarity, not speed: every layer from its {@link Layer#config()} (the model.json
  * fields) and its weights, in double precision with one loop nest per output element, NCHW throughout. Only
  * {@link Window} is shared with the engine (output sizes and "same" padding), and {@link WindowTest} checks it
- * against PyTorch's and TensorFlow's rules. What the planned pass is compared with in {@link PlannedForwardPropertyTest}.
+ * against PyTorch's and TensorFlow's rules. What the planned pass is compared with in
+ * {@link PlannedForwardPropertyTest}.
  */
 final class ReferenceForward {
 
