@@ -5,6 +5,11 @@
 # reference for "% of FMA peak".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# libgomp's threads spin 300,000 times at each barrier before sleeping: on a machine with more runnable threads than
+# cores a spinning thread takes the core the thread it waits for needs, and small native ops collapse (LeNet
+# batch 8, every step native, at load average 9 on 2 cores: 23 ms a pass with the default against 0.93 ms with
+# 20,000; the fastest pass 0.22 ms either way; docs/benchmarks.md). ONNX Runtime has its own thread pool.
+export GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-20000}"
 ./mvnw -B -q -Pbench compile dependency:build-classpath -Dmdep.outputFile=target/bench/classpath.txt \
     -Dmdep.includeScope=runtime -Dcodegen.skip=true
 if [ -z "${PEAK_GFLOPS:-}" ]; then

@@ -24,7 +24,13 @@ public final class BenchReport {
     public static void main(String[] args) throws Exception {
         Options cli = new CommandLineOptions(args);
         // ONNX exports and reference outputs, made here so that the ONNX Runtime forks never load ND4J
-        ForwardBenchmark.export(java.util.List.of("lenet5", "alexnet"), java.util.List.of(1, 8, 32));
+        // only the models and batch sizes this run measures (-p model=... -p batch=...): VGG-16 at batch 32 would
+        // take minutes to export
+        java.util.List<String> models = java.util.List.copyOf(cli.getParameter("model")
+                .orElse(java.util.List.of("lenet5", "alexnet")));
+        java.util.List<Integer> batches = cli.getParameter("batch").orElse(java.util.List.of("1", "8", "32"))
+                .stream().map(Integer::parseInt).toList();
+        ForwardBenchmark.export(models, batches);
         Options options = new OptionsBuilder().parent(cli).include(ForwardBenchmark.class.getSimpleName()).build();
         Collection<RunResult> results = new Runner(options).run();
         double peak = Double.parseDouble(System.getProperty("peak.gflops", "0"));
@@ -41,7 +47,7 @@ public final class BenchReport {
             if (p.get("engine").equals("convserve")) {
                 row[0] = imagesPerSecond;
                 row[1] = error;
-            } else if (p.get("engine").equals("convserve-unplanned")) {
+            } else if (p.get("engine").equals("convserve-native")) {
                 row[4] = imagesPerSecond;
                 row[5] = error;
             } else {
@@ -55,7 +61,7 @@ public final class BenchReport {
         }
         System.out.println();
         System.out.println("| model | batch | convserve img/s | ONNX Runtime img/s | ratio | convserve GFLOP/s "
-                + "| % of FMA peak | unplanned img/s |");
+                + "| % of FMA peak | native kernels only img/s |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
         for (Map.Entry<String, double[]> e : rows.entrySet()) {
             String[] key = e.getKey().trim().split("\\s+");

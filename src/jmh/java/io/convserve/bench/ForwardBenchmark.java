@@ -42,8 +42,11 @@ public class ForwardBenchmark {
     @Param({"1", "8", "32"})
     public int batch;
 
-    /** convserve: the execution plan the service runs; convserve-unplanned: layer by layer, new arrays per op. */
-    @Param({"convserve", "convserve-unplanned", "onnxruntime"})
+    /**
+     * convserve: the execution plan the service runs; convserve-native: the same plan with every step that has a
+     * native kernel run natively (what the planner's Java kernels are measured against).
+     */
+    @Param({"convserve", "convserve-native", "onnxruntime"})
     public String engine;
 
     private Network network;
@@ -109,17 +112,22 @@ public class ForwardBenchmark {
         network = load(model).network();
         long[] shape = network.inputShape().withBatch(batch);
         input = Nd4j.create(input((int) (network.inputShape().elements() * batch)), shape, 'c');
-        float[] ours = network.forward(input).dup('c').data().asFloat();
-        if (engine.equals("convserve")) {
-            plan = network.plan(batch);
-            float[] planned = plan.run(input, java.util.Set.of()).get(Network.OUTPUT).dup('c').data().asFloat();
-            double worst = 0;
-            for (int i = 0; i < ours.length; i++) {
-                worst = Math.max(worst, Math.abs(ours[i] - planned[i]));
-            }
-            System.out.printf("%n[check] %s batch %d: largest |plan - layer by layer| = %.3g (%d of %d layers planned)%n",
-                    model, batch, worst, plan.plannedLayers(), network.architecture().layers().size());
+        plan = engine.equals("convserve-native") ? network.plan(batch, io.convserve.model.Kernel.NATIVE)
+                : network.plan(batch);
+        float[] ours = plan.run(input, java.util.Set.of()).get(Network.OUTPUT).dup('c').data().asFloat();
+        // the output ONNX Runtime is checked against (its fork compares with what export() wrote)
+        float[] exported = network.plan(batch).run(input, java.util.Set.of()).get(Network.OUTPUT).dup('c').data()
+                .asFloat();
+        double worst = 0;
+        for (int i = 0; i < ours.length; i++) {
+            worst = Math.max(worst, Math.abs(ours[i] - exported[i]));
         }
+        System.out.printf("%n[check] %s batch %d %s: largest |this plan - default plan| = %.3g%n", model, batch,
+                engine, worst);
+        if (worst > 1e-3) {
+            throw new IllegalStateException(engine + " and the default plan disagree on " + model + ": " + worst);
+        }
+        plan.steps().forEach(step -> System.out.println("[plan] " + step));
     }
 
     /**
@@ -173,9 +181,6 @@ public class ForwardBenchmark {
                 return ((OnnxTensor) r.get(0)).getFloatBuffer().get(0);
             }
         }
-        if (plan != null) {
-            return plan.run(input, java.util.Set.of()).get(Network.OUTPUT).getFloat(0);
-        }
-        return network.forward(input).getFloat(0);
+        return plan.run(input, java.util.Set.of()).get(Network.OUTPUT).getFloat(0);
     }
 }

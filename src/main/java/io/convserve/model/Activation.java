@@ -52,10 +52,11 @@ public enum Activation {
     }
 
     /**
-     * The activation applied in place to a plan's buffer, its op object built once where ND4J allows (relu,
-     * softmax of {@code [N, F]}); the others run the in-place path of {@link #apply}.
+     * The activation applied in place to a plan's buffer in {@code layout}, its op object built once where ND4J
+     * allows (relu, softmax over the last axis); the others run the in-place path of {@link #apply}. Softmax over
+     * the channels is one op in NHWC and on flat vectors, a chain of broadcasts in NCHW.
      */
-    Runnable inPlace(INDArray x, double alpha) {
+    Runnable inPlace(INDArray x, double alpha, Layout layout) {
         return switch (this) {
             case NONE -> () -> { };
             case RELU -> {
@@ -64,13 +65,67 @@ public enum Activation {
                 yield () -> Nd4j.exec(op);
             }
             case SOFTMAX -> {
-                if (x.rank() == 2) {
-                    yield new PreparedOp(new SoftMax(x, x, 1));
+                if (layout == Layout.NCHW) {
+                    yield () -> softmaxAxis1(x, true);
                 }
-                yield () -> softmaxAxis1(x, true);
+                INDArray rows = x.reshape('c', x.length() / x.size(x.rank() - 1), x.size(x.rank() - 1));
+                yield new PreparedOp(new SoftMax(rows, rows, 1));
             }
             default -> () -> apply(x, alpha, true);
         };
+    }
+
+    /**
+     * The activation in place on a heap array of {@code batch} examples in {@code layout} (NCHW or flat), with
+     * {@code channels} the axis softmax runs over and {@code pixels} the positions per channel (1 when flat).
+     */
+    void applyJava(float[] x, int batch, int channels, int pixels, double alpha) {
+        int n = batch * channels * pixels;
+        switch (this) {
+            case NONE -> { }
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    x[i] = Math.max(x[i], 0f);
+                }
+            }
+            case LEAKY_RELU -> {
+                float a = (float) alpha;
+                for (int i = 0; i < n; i++) {
+                    x[i] = x[i] < 0f ? x[i] * a : x[i];
+                }
+            }
+            case SIGMOID -> {
+                for (int i = 0; i < n; i++) {
+                    x[i] = (float) (1.0 / (1.0 + Math.exp(-x[i])));
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < n; i++) {
+                    x[i] = (float) Math.tanh(x[i]);
+                }
+            }
+            case SOFTMAX -> {
+                for (int b = 0; b < batch; b++) {
+                    for (int p = 0; p < pixels; p++) {
+                        int base = b * channels * pixels + p;
+                        float max = Float.NEGATIVE_INFINITY;
+                        for (int c = 0; c < channels; c++) {
+                            max = Math.max(max, x[base + c * pixels]);
+                        }
+                        double sum = 0;
+                        for (int c = 0; c < channels; c++) {
+                            float e = (float) Math.exp(x[base + c * pixels] - max);
+                            x[base + c * pixels] = e;
+                            sum += e;
+                        }
+                        float inv = (float) (1.0 / sum);
+                        for (int c = 0; c < channels; c++) {
+                            x[base + c * pixels] *= inv;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /** Applies the activation; {@code inPlace} overwrites {@code x} where the op allows it. */

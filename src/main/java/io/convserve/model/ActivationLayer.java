@@ -1,5 +1,6 @@
 package io.convserve.model;
 
+import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -37,13 +38,43 @@ public final class ActivationLayer extends AbstractLayer {
         return input;
     }
 
+    /** In place on any layout; Java on NCHW and flat vectors (where the data is already on the heap). */
     @Override
-    public Operation compile(Shape input, Map<String, INDArray> params) {
-        return x -> activation.apply(x, alpha, false);
+    public Op op(Shape input, Map<String, INDArray> params) {
+        return new BaseOp(input) {
+            @Override
+            public List<Layout> layouts(Kernel kernel) {
+                return switch (kernel) {
+                    case NATIVE -> input.isImage() ? List.of(Layout.NCHW, Layout.NHWC) : List.of(Layout.FLAT);
+                    case JAVA -> List.of(Layout.natural(input));
+                    case VIEW -> List.of();
+                };
+            }
+
+            @Override
+            public boolean inPlace() {
+                return true;
+            }
+
+            @Override
+            public Step step(Kernel kernel, Bind b) {
+                if (kernel == Kernel.JAVA) {
+                    int channels = input.dim(0);
+                    int pixels = Math.toIntExact(input.elements() / channels);
+                    int batch = b.batch();
+                    return new Java((x, y) -> activation.applyJava(y, batch, channels, pixels, alpha));
+                }
+                return new Native(activation.inPlace(b.out(), alpha, b.layout()));
+            }
+        };
     }
 
-    @Override
-    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
-        return new ExecutionPlan.Step(in, activation.inPlace(in, alpha));
+    Activation activation() {
+        return activation;
+    }
+
+    /** The leaky relu slope (the default one for other activations). */
+    double alpha() {
+        return alpha;
     }
 }

@@ -3,8 +3,6 @@ package io.convserve.model;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * PyTorch's {@code AdaptiveAvgPool2d}: output cell {@code i} averages input rows
@@ -45,29 +43,47 @@ public final class AdaptiveAvgPool2d extends AbstractLayer {
         return Shape.chw(input.channels(), outH, outW);
     }
 
+    /**
+     * The identity when the sizes agree (a view); otherwise Java loops on NCHW: one average per output cell, which
+     * native ops would run as one reduction call per cell.
+     */
     @Override
-    public Operation compile(Shape input, Map<String, INDArray> params) {
+    public Op op(Shape input, Map<String, INDArray> params) {
+        Shape out = outputShape(input);
         int h = input.height();
         int w = input.width();
         if (h == outH && w == outW) {
-            return x -> x;
+            return Flatten.view(input, out, Layout.NCHW, Layout.NCHW);
         }
-        return x -> {
-            // x is [N, C, H, W] -> out [N, C, outH, outW]
-            INDArray out = Nd4j.create(x.dataType(), x.size(0), x.size(1), outH, outW);
-            for (int i = 0; i < outH; i++) {
-                int h0 = Math.floorDiv(i * h, outH);
-                int h1 = -Math.floorDiv(-(i + 1) * h, outH);
-                for (int j = 0; j < outW; j++) {
-                    int w0 = Math.floorDiv(j * w, outW);
-                    int w1 = -Math.floorDiv(-(j + 1) * w, outW);
-                    INDArray region = x.get(NDArrayIndex.all(), NDArrayIndex.all(),
-                            NDArrayIndex.interval(h0, h1), NDArrayIndex.interval(w0, w1));
-                    out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.point(j))
-                            .assign(region.mean(2, 3));
-                }
+        return new BaseOp(out) {
+            @Override
+            public List<Layout> layouts(Kernel kernel) {
+                return kernel == Kernel.JAVA ? List.of(Layout.NCHW) : List.of();
             }
-            return out;
+
+            @Override
+            public Step step(Kernel kernel, Bind b) {
+                int planes = b.batch() * input.channels();
+                return new Java((x, y) -> {
+                    for (int p = 0; p < planes; p++) {
+                        for (int i = 0; i < outH; i++) {
+                            int h0 = Math.floorDiv(i * h, outH);
+                            int h1 = -Math.floorDiv(-(i + 1) * h, outH);
+                            for (int j = 0; j < outW; j++) {
+                                int w0 = Math.floorDiv(j * w, outW);
+                                int w1 = -Math.floorDiv(-(j + 1) * w, outW);
+                                float sum = 0f;
+                                for (int r = h0; r < h1; r++) {
+                                    for (int c = w0; c < w1; c++) {
+                                        sum += x[(p * h + r) * w + c];
+                                    }
+                                }
+                                y[(p * outH + i) * outW + j] = sum / ((h1 - h0) * (w1 - w0));
+                            }
+                        }
+                    }
+                });
+            }
         };
     }
 }

@@ -7,7 +7,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Batch normalisation at inference: {@code y = gamma * (x - moving_mean) / sqrt(moving_variance + epsilon) + beta},
- * folded at compile time into one scale and one shift per channel.
+ * folded into one scale and one shift per channel.
  *
  * <p>Shape: input {@code [C, H, W]} (per channel) or {@code [F]} (per feature), output the same;
  * parameters gamma, beta (trainable), moving_mean, moving_variance (non-trainable), each {@code [C]}.
@@ -52,14 +52,37 @@ public final class BatchNorm extends AbstractLayer {
                 new ParameterSpec("moving_mean", c, false), new ParameterSpec("moving_variance", c, false));
     }
 
+    /** Folded into one scale and one shift per channel, in place on any layout. */
     @Override
-    public Operation compile(Shape input, Map<String, INDArray> params) {
+    public Op op(Shape input, Map<String, INDArray> params) {
         INDArray scale = params.get("gamma").div(Transforms.sqrt(params.get("moving_variance").add(epsilon), false));
         INDArray shift = params.get("beta").sub(params.get("moving_mean").mul(scale));
-        int rank = input.rank() + 1;
-        INDArray s = Tensors.perChannel(scale, rank);
-        INDArray t = Tensors.perChannel(shift, rank);
-        // x is [N, C, H, W] or [N, F]
-        return x -> x.mul(s).addi(t);
+        return new BaseOp(input) {
+            @Override
+            public List<Layout> layouts(Kernel kernel) {
+                return kernel != Kernel.NATIVE ? List.of()
+                        : input.isImage() ? List.of(Layout.NCHW, Layout.NHWC) : List.of(Layout.FLAT);
+            }
+
+            @Override
+            public boolean inPlace() {
+                return true;
+            }
+
+            @Override
+            public Step step(Kernel kernel, Bind b) {
+                INDArray x = b.out();
+                if (b.layout() == Layout.NCHW) {
+                    INDArray s = Tensors.perChannel(scale, 4);
+                    INDArray t = Tensors.perChannel(shift, 4);
+                    return new Native(() -> x.muli(s).addi(t));
+                }
+                // channels last: rows of C
+                INDArray rows = x.reshape('c', x.length() / scale.length(), scale.length());
+                INDArray s = scale.reshape(1, scale.length()).dup();
+                INDArray t = shift.reshape(1, shift.length()).dup();
+                return new Native(() -> rows.muliRowVector(s).addiRowVector(t));
+            }
+        };
     }
 }

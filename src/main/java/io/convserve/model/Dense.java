@@ -2,7 +2,10 @@ package io.convserve.model;
 
 import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.blas.params.MMulTranspose;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -67,21 +70,6 @@ public final class Dense extends AbstractLayer {
         return product(input.dim(0), units);
     }
 
-    @Override
-    public Operation compile(Shape input, Map<String, INDArray> params) {
-        outputShape(input);
-        INDArray weightT = params.get("weight").transpose();
-        INDArray b = bias ? params.get("bias").reshape(1, units) : null;
-        return x -> {
-            // x is [N, n]; weightT is [n, units]
-            INDArray y = x.mmul(weightT);
-            if (b != null) {
-                y.addiRowVector(b);
-            }
-            return activation.apply(y, Activation.DEFAULT_LEAKY_ALPHA, true);
-        };
-    }
-
     /** The weight as a view of its row-major transpose (the values of {@code array}, W^T's memory order). */
     @Override
     public INDArray bind(ParameterSpec spec, INDArray array) {
@@ -89,34 +77,81 @@ public final class Dense extends AbstractLayer {
         return spec.name().equals("weight") ? array.transpose().dup('c').transpose() : array;
     }
 
-    /** {@code out = in · Wᵀ} by one gemm into the plan's buffer, then bias and activation in place. */
     @Override
-    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
+    public Op op(Shape input, Map<String, INDArray> params) {
         outputShape(input);
+        int in = input.dim(0);
         INDArray weight = params.get("weight");
+        INDArray b = bias ? params.get("bias") : null;
+        return new BaseOp(new Shape(units), activation) {
+            @Override
+            public long macs() {
+                return (long) in * units;
+            }
+
+            @Override
+            public boolean addsBias() {
+                return b != null;
+            }
+
+            @Override
+            public Work work() {
+                return Work.MATRIX_PRODUCT;
+            }
+
+            @Override
+            public List<Layout> layouts(Kernel kernel) {
+                return kernel == Kernel.VIEW ? List.of() : List.of(Layout.FLAT);
+            }
+
+            @Override
+            public Step step(Kernel kernel, Bind bind) {
+                return kernel == Kernel.JAVA ? java(bind, weight, b, in) : nativeStep(bind, weight, b);
+            }
+        };
+    }
+
+    private Op.Step java(Op.Bind bind, INDArray weight, INDArray b, int in) {
+        float[] weightT = weight.transpose().dup('c').data().asFloat();
+        float[][] rows = new float[in][];
+        for (int i = 0; i < in; i++) {
+            rows[i] = java.util.Arrays.copyOfRange(weightT, i * units, (i + 1) * units);
+        }
+        float[] bv = b == null ? null : b.dup('c').data().asFloat();
+        float[] acc = new float[units];
+        Activation act = bind.activation();
+        double alpha = bind.alpha();
+        int batch = bind.batch();
+        return new Op.Java((x, out) -> JavaKernels.dense(x, rows, bv, out, acc, batch, in, units, act, alpha));
+    }
+
+    /**
+     * {@code out = in · Wᵀ} by one gemm into the plan's buffer, then the activation in place. libnd4j's matmul op on
+     * a prepared context costs about 20 µs of fixed cost (Nd4j.gemm about 40); with a bias, the bias rows are copied
+     * into the output for the product to accumulate onto (beta = 1): a plain copy costs a few microseconds where
+     * addiRowVector's broadcast costs ~150 (LeNet's fc layers, docs/benchmarks.md).
+     */
+    private Op.Step nativeStep(Op.Bind bind, INDArray weight, INDArray b) {
+        INDArray in = bind.in();
+        INDArray out = bind.out();
         // weightT is [n, units]: a row-major buffer when the weight was bound by bind()
         INDArray weightT = weight.transpose();
         boolean rowMajorTranspose = weightT.ordering() == 'c' && weightT.offset() == 0
                 && weightT.length() == weightT.data().length();
-        INDArray out = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, in.size(0), units);
-        Runnable act = activation.inPlace(out, Activation.DEFAULT_LEAKY_ALPHA);
-        // libnd4j's matmul op on a prepared context (about 20 us of fixed cost, Nd4j.gemm about 40); with a bias, the
-        // bias rows are copied into the output for the product to accumulate onto (beta = 1): a plain copy costs a
-        // few microseconds where addiRowVector's broadcast costs ~150 (LeNet's fc layers, docs/benchmarks.md)
+        Runnable act = bind.activation().inPlace(out, bind.alpha(), Layout.FLAT);
         Runnable product = new PreparedOp(rowMajorTranspose
-                ? new org.nd4j.linalg.api.ops.impl.reduce.Mmul(in, weightT, out, 1.0, bias ? 1.0 : 0.0,
-                        org.nd4j.linalg.api.blas.params.MMulTranspose.builder().build())
-                : new org.nd4j.linalg.api.ops.impl.reduce.Mmul(in, weight, out, 1.0, bias ? 1.0 : 0.0,
-                        org.nd4j.linalg.api.blas.params.MMulTranspose.builder().transposeB(true).build()));
-        if (!bias) {
-            return new ExecutionPlan.Step(out, () -> {
+                ? new Mmul(in, weightT, out, 1.0, b != null ? 1.0 : 0.0, MMulTranspose.builder().build())
+                : new Mmul(in, weight, out, 1.0, b != null ? 1.0 : 0.0,
+                        MMulTranspose.builder().transposeB(true).build()));
+        if (b == null) {
+            return new Op.Native(() -> {
                 product.run();
                 act.run();
             });
         }
-        INDArray rows = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, in.size(0), units);
-        rows.assign(params.get("bias").reshape(1, units).broadcast(in.size(0), units));
-        return new ExecutionPlan.Step(out, () -> {
+        INDArray rows = Nd4j.create(DataType.FLOAT, in.size(0), units);
+        rows.assign(b.reshape(1, units).broadcast(in.size(0), units));
+        return new Op.Native(() -> {
             out.assign(rows);
             product.run();
             act.run();

@@ -2,10 +2,7 @@ package io.convserve.model;
 
 import java.util.List;
 import java.util.Map;
-import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Depthwise convolution: each input channel convolved with {@code depth_multiplier} kernels of its own,
@@ -85,26 +82,10 @@ public final class DepthwiseConv2d extends AbstractLayer {
         return product(out.channels(), out.height(), out.width(), window.kernelH(), window.kernelW());
     }
 
+    /** A grouped convolution with one input channel per group: output channel {@code c*M + m} reads channel c. */
     @Override
-    public Operation compile(Shape input, Map<String, INDArray> params) {
-        outputShape(input);
-        Window.Resolved r = window.resolve(input.height(), input.width());
-        boolean symmetric = r.top() == r.bottom() && r.left() == r.right();
-        Window undilated = new Window(window.effectiveKernelH(), window.effectiveKernelW(), window.strideH(),
-                window.strideW(), 1, 1, window.padding(), false);
-        Conv2DConfig config = Tensors.conv(undilated, symmetric ? r.top() : 0, symmetric ? r.left() : 0,
-                WeightsFormat.YXIO);
-        int c = input.channels();
-        // [C*M, 1, kH, kW] (dilation spread into the kernel) -> [C, M, kH', kW'] -> ND4J's layout [kH', kW', C, M]
-        INDArray weight = Tensors.dilateKernel(params.get("weight"), window.dilationH(), window.dilationW())
-                .reshape(c, depthMultiplier, window.effectiveKernelH(), window.effectiveKernelW())
-                .permute(2, 3, 0, 1).dup('c');
-        INDArray b = bias ? params.get("bias") : null;
-        return x -> {
-            INDArray in = symmetric ? x : Tensors.padSpatial(x, r.top(), r.bottom(), r.left(), r.right(), 0.0);
-            INDArray out = b == null ? Nd4j.cnn().depthWiseConv2d(in, weight, config)
-                    : Nd4j.cnn().depthWiseConv2d(in, weight, b, config);
-            return activation.apply(out, Activation.DEFAULT_LEAKY_ALPHA, true);
-        };
+    public Op op(Shape input, Map<String, INDArray> params) {
+        return new ConvOp(input, outputShape(input), window, input.channels(), true, params.get("weight"),
+                bias ? params.get("bias") : null, activation);
     }
 }

@@ -1,5 +1,6 @@
 package io.convserve.model;
 
+import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -38,12 +39,18 @@ public final class Dropout extends AbstractLayer {
     }
 
     @Override
-    public Operation compile(Shape input, Map<String, INDArray> params) {
-        return x -> x;
-    }
+    public Op op(Shape input, Map<String, INDArray> params) {
+        return new BaseOp(input) {
+            @Override
+            public List<Layout> layouts(Kernel kernel) {
+                return kernel != Kernel.VIEW ? List.of()
+                        : input.isImage() ? List.of(Layout.NCHW, Layout.NHWC) : List.of(Layout.FLAT);
+            }
 
-    @Override
-    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
-        return new ExecutionPlan.Step(in, () -> { });
+            @Override
+            public Step step(Kernel kernel, Bind b) {
+                return new View();
+            }
+        };
     }
 }

@@ -1,5 +1,6 @@
 package io.convserve.model;
 
+import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -30,15 +31,29 @@ public final class Flatten extends AbstractLayer {
         return Shape.flat(input.elements());
     }
 
+    /** Channel-major order is NCHW memory order: a view, once the planner has the input in NCHW. */
     @Override
-    public Operation compile(Shape input, Map<String, INDArray> params) {
-        long features = input.elements();
-        return x -> x.reshape('c', x.size(0), features);
+    public Op op(Shape input, Map<String, INDArray> params) {
+        return view(input, outputShape(input), Layout.natural(input), Layout.FLAT);
     }
 
-    /** A view of the plan's contiguous input: nothing to run. */
-    @Override
-    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
-        return new ExecutionPlan.Step(in.reshape('c', in.size(0), input.elements()), () -> { });
+    /** An op whose output is its input's memory, read in {@code layout}. */
+    static Op view(Shape input, Shape output, Layout layout, Layout outputLayout) {
+        return new BaseOp(output) {
+            @Override
+            public List<Layout> layouts(Kernel kernel) {
+                return kernel == Kernel.VIEW ? List.of(layout) : List.of();
+            }
+
+            @Override
+            public Layout outputLayout(Layout in) {
+                return outputLayout;
+            }
+
+            @Override
+            public Step step(Kernel kernel, Bind b) {
+                return new View();
+            }
+        };
     }
 }

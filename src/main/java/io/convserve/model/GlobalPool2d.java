@@ -1,5 +1,6 @@
 package io.convserve.model;
 
+import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -36,10 +37,29 @@ public final class GlobalPool2d extends AbstractLayer {
         return new Shape(input.channels());
     }
 
+    /** A reduction over the two spatial axes of either layout into a flat {@code [N, C]} output. */
     @Override
-    public Operation compile(Shape input, Map<String, INDArray> params) {
-        outputShape(input);
-        // [N, C, H, W] -> [N, C]
-        return kind == Pool2d.Kind.MAX ? x -> x.max(2, 3) : x -> x.mean(2, 3);
+    public Op op(Shape input, Map<String, INDArray> params) {
+        Shape out = outputShape(input);
+        return new BaseOp(out) {
+            @Override
+            public List<Layout> layouts(Kernel kernel) {
+                return kernel == Kernel.NATIVE ? List.of(Layout.NCHW, Layout.NHWC) : List.of();
+            }
+
+            @Override
+            public Layout outputLayout(Layout in) {
+                return Layout.FLAT;
+            }
+
+            @Override
+            public Step step(Kernel kernel, Bind b) {
+                int[] axes = b.layout() == Layout.NHWC ? new int[] {1, 2} : new int[] {2, 3};
+                org.nd4j.linalg.api.ops.Op op = kind == Pool2d.Kind.MAX
+                        ? new org.nd4j.linalg.api.ops.impl.reduce.same.Max(b.in(), b.out(), axes)
+                        : new org.nd4j.linalg.api.ops.impl.reduce.floating.Mean(b.in(), b.out(), axes);
+                return new Native(() -> org.nd4j.linalg.factory.Nd4j.exec(op));
+            }
+        };
     }
 }

@@ -5,8 +5,8 @@ import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * One layer of the stack: immutable configuration plus the arithmetic on it. Shapes exclude the
- * batch dimension. Every method that takes an input shape may throw {@link ArchitectureException}
+ * One layer of the stack: immutable configuration plus the description of its computation ({@link #op}). Shapes
+ * exclude the batch dimension. Every method that takes an input shape may throw {@link ArchitectureException}
  * naming this layer, the rule and every value.
  */
 public interface Layer {
@@ -42,24 +42,9 @@ public interface Layer {
         return array;
     }
 
-    /** The forward pass for this input shape, with {@code params} keyed by {@link ParameterSpec#name()}. */
-    Operation compile(Shape input, Map<String, INDArray> params);
-
     /**
-     * The forward pass for one batch size with its op objects and output buffer built once, reading {@code in}
-     * ({@code [N, ...input]}, owned by the plan), or null when this layer has no planned form (the plan then runs
-     * {@link #compile}'s operation). The step may write into {@code in} (in-place activations).
+     * This layer's computation for this input shape, with {@code params} keyed by {@link ParameterSpec#name()}: the
+     * {@link Planner} turns the ops of a stack into the steps of an {@link ExecutionPlan}.
      */
-    default ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
-        return null;
-    }
-
-    /**
-     * As {@link #plan(Shape, Map, INDArray)}, when the previous step also leaves its output in a contiguous NHWC
-     * buffer {@code inNhwc} (otherwise null). A step that reads {@code inNhwc} instead of {@code in} says so
-     * ({@link ExecutionPlan.Step#readsNhwc()}), which spares the previous step its copy back to NCHW.
-     */
-    default ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in, INDArray inNhwc) {
-        return plan(input, params, in);
-    }
+    Op op(Shape input, Map<String, INDArray> params);
 }

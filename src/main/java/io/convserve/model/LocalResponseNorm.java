@@ -1,7 +1,9 @@
 package io.convserve.model;
 
+import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.LocalResponseNormalization;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.LocalResponseNormalizationConfig;
 import org.nd4j.linalg.factory.Nd4j;
@@ -11,8 +13,6 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * Local response normalisation across channels, PyTorch's {@code nn.LocalResponseNorm} (AlexNet):
  * {@code b_c = a_c / (k + alpha/size * sum_{j=c-size/2}^{c+(size-1)/2} a_j^2)^beta}, out-of-range channels as zero.
- *
- * <p>Computed on NCHW directly: libnd4j's {@code lrn} normalises over the last axis, which is wrong for NCHW.
  *
  * <p>Shape: input {@code [C, H, W]}, output the same.
  */
@@ -56,81 +56,65 @@ public final class LocalResponseNorm extends AbstractLayer {
         return input;
     }
 
+    /**
+     * Native, odd {@code size} of at least 3 (a window centred on the channel, as in AlexNet): libnd4j's fused
+     * {@code lrn} op, which normalises over the last axis, hence NHWC only (about five times faster than the
+     * element-wise passes, docs/benchmarks.md). libnd4j's window is {@code depth} channels either side and its alpha
+     * is not divided by the window, hence {@code depth = size / 2} and {@code alpha / size}. An even {@code size}
+     * (PyTorch's window is then one channel longer before than after), or 1, runs element-wise passes on NCHW,
+     * every intermediate in a buffer built once.
+     */
     @Override
-    public Operation compile(Shape input, Map<String, INDArray> params) {
+    public Op op(Shape input, Map<String, INDArray> params) {
         outputShape(input);
-        int c = input.channels();
-        int front = size / 2;
-        return x -> {
-            long n = x.size(0);
-            // squares padded along channels: [N, C + size - 1, H, W], x^2 at channel offset `front`
-            INDArray padded = Nd4j.zeros(x.dataType(), n, c + size - 1, input.height(), input.width());
-            padded.get(NDArrayIndex.all(), NDArrayIndex.interval(front, front + c)).assign(x).muli(x);
-            INDArray sum = padded.get(NDArrayIndex.all(), NDArrayIndex.interval(0, c)).dup();
-            for (int o = 1; o < size; o++) {
-                sum.addi(padded.get(NDArrayIndex.all(), NDArrayIndex.interval(o, o + c)));
+        LocalResponseNorm layer = this;
+        return new BaseOp(input) {
+            @Override
+            public List<Layout> layouts(Kernel kernel) {
+                return kernel != Kernel.NATIVE ? List.of() : List.of(fusedOp() ? Layout.NHWC : Layout.NCHW);
             }
-            // sum is [N, C, H, W]: the window's sum of squares
-            INDArray denominator = Transforms.pow(sum.muli(alpha / size).addi(k), beta, false);
-            return x.div(denominator);
+
+            @Override
+            public Step step(Kernel kernel, Bind b) {
+                return new Native(fusedOp() ? layer.fused(b) : layer.elementWise(b, input));
+            }
         };
     }
 
-    /**
-     * Planned form. For an odd {@code size} (a window centred on the channel, as in AlexNet) libnd4j's fused
-     * {@code lrn} op runs on a contiguous NHWC copy and the result is copied back, unless the next step reads it in
-     * NHWC (a pooling layer): about five times faster than the element-wise passes (docs/benchmarks.md). libnd4j's window is {@code depth} channels either side and its alpha
-     * is not divided by the window, hence {@code depth = size / 2} and {@code alpha / size}. An even {@code size}
-     * (PyTorch's window is then one channel longer before than after) keeps the element-wise form of
-     * {@link #compile}, every intermediate in a buffer of the plan.
-     */
-    @Override
-    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
-        return plan(input, params, in, null);
+    /** libnd4j's op takes an odd window of at least 3 ({@code depth} 0 is rejected). */
+    private boolean fusedOp() {
+        return size % 2 == 1 && size > 1;
     }
 
-    /** As {@link #plan(Shape, Map, INDArray)}, reading the previous step's NHWC buffer when there is one. */
-    @Override
-    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in, INDArray inNhwc) {
-        outputShape(input);
+    private Runnable fused(Op.Bind b) {
+        return new PreparedOp(new LocalResponseNormalization(b.in(), b.out(),
+                LocalResponseNormalizationConfig.builder().alpha(alpha / size).beta(beta).bias(k).depth(size / 2)
+                        .build()));
+    }
+
+    private Runnable elementWise(Op.Bind b, Shape input) {
         int c = input.channels();
         int front = size / 2;
-        long n = in.size(0);
-        org.nd4j.linalg.api.buffer.DataType f = org.nd4j.linalg.api.buffer.DataType.FLOAT;
-        if (size % 2 == 1) {
-            INDArray nhwc = inNhwc != null ? inNhwc : Nd4j.create(f, n, input.height(), input.width(), c);
-            INDArray normalised = Nd4j.create(f, n, input.height(), input.width(), c);
-            INDArray output = Nd4j.create(f, n, c, input.height(), input.width());
-            Runnable op = new PreparedOp(new LocalResponseNormalization(nhwc, normalised,
-                    LocalResponseNormalizationConfig.builder()
-                            .alpha(alpha / size).beta(beta).bias(k).depth(size / 2).build()));
-            INDArray inAsNhwc = in.permute(0, 2, 3, 1);
-            INDArray normalisedAsNchw = normalised.permute(0, 3, 1, 2);
-            if (inNhwc != null) {
-                return new ExecutionPlan.Step(output, op, normalised, () -> output.assign(normalisedAsNchw), true);
-            }
-            return new ExecutionPlan.Step(output, () -> {
-                nhwc.assign(inAsNhwc);
-                op.run();
-            }, normalised, () -> output.assign(normalisedAsNchw), false);
-        }
-        INDArray padded = Nd4j.zeros(f, n, c + size - 1, input.height(), input.width());
+        INDArray in = b.in();
+        INDArray output = b.out();
+        // squares padded along channels: [N, C + size - 1, H, W], x^2 at channel offset `front`
+        INDArray padded = Nd4j.zeros(DataType.FLOAT, b.batch(), c + size - 1, input.height(), input.width());
         INDArray squares = padded.get(NDArrayIndex.all(), NDArrayIndex.interval(front, front + c));
         INDArray[] windows = new INDArray[size];
         for (int o = 0; o < size; o++) {
             windows[o] = padded.get(NDArrayIndex.all(), NDArrayIndex.interval(o, o + c));
         }
-        INDArray sum = Nd4j.create(f, n, c, input.height(), input.width());
-        INDArray output = Nd4j.create(f, n, c, input.height(), input.width());
+        INDArray sum = Nd4j.create(DataType.FLOAT, b.batch(), c, input.height(), input.width());
         double scale = alpha / size;
-        return new ExecutionPlan.Step(output, () -> {
+        return () -> {
             squares.assign(in).muli(in);
             sum.assign(windows[0]);
             for (int o = 1; o < size; o++) {
                 sum.addi(windows[o]);
             }
+            // sum is the window's sum of squares
             Transforms.pow(sum.muli(scale).addi(k), beta, false);
             output.assign(in).divi(sum);
-        });
+        };
     }
 }

@@ -12,22 +12,20 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * An architecture with its weights, compiled for its declared input shape. Immutable; {@link #forward}
- * may be called from several threads.
+ * An architecture with its weights, for its declared input shape. Immutable; {@link #forward} (which plans the
+ * pass for its batch size on each call) may be called from several threads; a {@link #plan} belongs to one thread.
  */
 public final class Network {
 
     private final Architecture architecture;
     private final Summary summary;
-    private final List<Operation> operations;
     private final long parameterCount;
     private final Map<String, INDArray> parameters;
 
-    private Network(Architecture architecture, List<Operation> operations, Map<String, INDArray> parameters) {
+    private Network(Architecture architecture, Map<String, INDArray> parameters) {
         this.architecture = architecture;
         this.parameters = java.util.Collections.unmodifiableMap(parameters);
         this.summary = architecture.summarize(architecture.inputShape(), 1);
-        this.operations = List.copyOf(operations);
         this.parameterCount = summary.totals().parameters();
     }
 
@@ -38,7 +36,6 @@ public final class Network {
     public static Network create(Architecture architecture, Map<String, INDArray> arrays) {
         Map<String, INDArray> unused = new HashMap<>(arrays);
         List<Shape> shapes = architecture.shapes(architecture.inputShape());
-        List<Operation> operations = new ArrayList<>();
         Map<String, INDArray> bound = new LinkedHashMap<>();
         for (Layer layer : architecture.layers()) {
             Shape in = shapes.get(layer.index());
@@ -48,13 +45,12 @@ public final class Network {
                 params.put(p.name(), layer.bind(p, checked(layer, key, p, unused.remove(key))));
                 bound.put(key, params.get(p.name()));
             }
-            operations.add(layer.compile(in, params));
         }
         if (!unused.isEmpty()) {
             throw new WeightsException("weights has arrays that no layer uses: " + new TreeSet<>(unused.keySet())
                     + ". Expected exactly: " + expectedKeys(architecture, shapes));
         }
-        return new Network(architecture, operations, bound);
+        return new Network(architecture, bound);
     }
 
     private static INDArray checked(Layer layer, String key, ParameterSpec p, INDArray array) {
@@ -146,27 +142,44 @@ public final class Network {
                 throw new IllegalArgumentException("no layer named '" + name + "'. Layers: " + layerNames());
             }
         }
-        Map<String, INDArray> outputs = new LinkedHashMap<>();
         INDArray x = batch.dataType() == DataType.FLOAT ? batch : batch.castTo(DataType.FLOAT);
-        List<Layer> all = architecture.layers();
-        for (int i = 0; i < operations.size(); i++) {
-            x = operations.get(i).apply(x);
-            String name = all.get(i).name();
-            if (layers.contains(name)) {
-                // later layers may work in place on x: keep a copy
-                outputs.put(name, x.dup('c'));
-            }
-        }
-        outputs.put(OUTPUT, x);
+        Map<String, INDArray> outputs = new LinkedHashMap<>(plan(Math.toIntExact(batch.size(0))).run(x, layers));
+        // the plan dies with this call: the output is the caller's
         return outputs;
     }
 
     /**
-     * A forward pass for exactly {@code batch} examples with its buffers and op objects built once; for one thread
-     * at a time. Its results equal {@link #forward(INDArray, Set)}'s.
+     * The forward pass for exactly {@code batch} examples, planned ({@link Planner}): kernels, layouts, fusions,
+     * buffers and op objects chosen and built once; for one thread at a time.
      */
     public ExecutionPlan plan(int batch) {
-        return new ExecutionPlan(architecture, operations, parameters, batch);
+        return plan(batch, Planner.Options.DEFAULT);
+    }
+
+    /**
+     * The steps {@link #plan(int)} would run for {@code batch} examples, described without building the plan (no
+     * buffers, whatever the batch size).
+     */
+    public List<ExecutionPlan.StepInfo> describePlan(int batch) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch size must be at least 1, received " + batch);
+        }
+        return ExecutionPlan.describe(this, batch);
+    }
+
+    /**
+     * As {@link #plan(int)}, with every step that has a {@code kernel} form computed by it (the others as planned):
+     * for measuring one kind of kernel against the other.
+     */
+    public ExecutionPlan plan(int batch, Kernel kernel) {
+        return plan(batch, new Planner.Options(true, kernel));
+    }
+
+    ExecutionPlan plan(int batch, Planner.Options options) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch size must be at least 1, received " + batch);
+        }
+        return new ExecutionPlan(this, batch, options);
     }
 
     /** The layers' names, in order. */

@@ -6,7 +6,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Max or average pooling, PyTorch's {@code MaxPool2d}/{@code AvgPool2d(count_include_pad=False)} with
@@ -70,69 +72,73 @@ public final class Pool2d extends AbstractLayer {
         return Shape.chw(input.channels(), r.outH(), r.outW());
     }
 
+    /**
+     * Native: libnd4j pools NHWC data 3-5 times faster than NCHW (AlexNet's pool1 at batch 8 25 -> 4 ms, LeNet's at
+     * batch 32 1.55 -> 0.29 ms, docs/benchmarks.md), so NHWC comes first; a padded window is pooled over a buffer of
+     * the plan holding the padded input (NCHW), the average corrected to count only cells inside the input. Java:
+     * NCHW, padding skipped in the loops.
+     */
     @Override
-    public Operation compile(Shape input, Map<String, INDArray> params) {
+    public Op op(Shape input, Map<String, INDArray> params) {
         Shape out = outputShape(input);
         Window.Resolved r = window.resolve(input.height(), input.width());
-        Pooling2DConfig config = Pooling2DConfig.builder()
-                .kH(window.kernelH()).kW(window.kernelW())
-                .sH(window.strideH()).sW(window.strideW())
-                .pH(0).pW(0).dH(1).dW(1)
-                .paddingMode(PaddingMode.VALID)
-                .type(kind == Kind.MAX ? Pooling2D.Pooling2DType.MAX : Pooling2D.Pooling2DType.AVG)
-                .divisor(Pooling2D.Divisor.INCLUDE_PADDING)
-                .isNHWC(false)
-                .build();
-        int bottom = r.bottom() + r.extraBottom();
-        int right = r.right() + r.extraRight();
-        double padValue = kind == Kind.MAX ? Double.NEGATIVE_INFINITY : 0.0;
-        INDArray correction = kind == Kind.AVG && r.hasPadding() ? divisorCorrection(input, out, r) : null;
-        return x -> {
-            // x is [N, C, H, W]; padded explicitly so that the op itself never pads
-            INDArray in = Tensors.padSpatial(x, r.top(), bottom, r.left(), right, padValue);
-            INDArray y = kind == Kind.MAX ? Nd4j.cnn().maxPooling2d(in, config) : Nd4j.cnn().avgPooling2d(in, config);
-            return correction == null ? y : y.muli(correction);
+        Pool2d layer = this;
+        return new BaseOp(out) {
+            @Override
+            public List<Layout> layouts(Kernel kernel) {
+                return switch (kernel) {
+                    case NATIVE -> r.hasPadding() ? List.of(Layout.NCHW) : List.of(Layout.NHWC, Layout.NCHW);
+                    case JAVA -> List.of(Layout.NCHW);
+                    case VIEW -> List.of();
+                };
+            }
+
+            /** NCHW pooling costs more than a layout copy plus NHWC pooling. */
+            @Override
+            public double layoutPenalty(Kernel kernel, int rank) {
+                return kernel == Kernel.NATIVE ? 2.0 * rank : 0;
+            }
+
+            @Override
+            public Step step(Kernel kernel, Bind b) {
+                if (kernel == Kernel.JAVA) {
+                    int planes = b.batch() * input.channels();
+                    boolean max = kind == Kind.MAX;
+                    return new Java((x, y) -> JavaKernels.pool(max, x, y, planes, input.height(), input.width(),
+                            out.height(), out.width(), window.kernelH(), window.kernelW(), window.strideH(),
+                            window.strideW(), r.top(), r.left()));
+                }
+                return layer.nativeStep(b, input, out, r);
+            }
         };
     }
 
-    /**
-     * Planned form of an unpadded pool (padded pools keep their unplanned form). libnd4j pools NHWC data 3-5 times
-     * faster than NCHW (docs/benchmarks.md: AlexNet's pool1 at batch 8 25 -> 4 ms, LeNet's at batch 32 1.55 ->
-     * 0.29 ms), so the step pools in NHWC: it reads the previous step's NHWC buffer when there is one (LRN,
-     * convolution), or copies its input to NHWC first, and leaves its result in NHWC for the next step, copied to
-     * NCHW when that step or the caller needs it.
-     */
-    @Override
-    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in) {
-        return plan(input, params, in, null);
+    private Op.Step nativeStep(Op.Bind b, Shape input, Shape out, Window.Resolved r) {
+        boolean nhwc = b.layout() == Layout.NHWC;
+        if (!r.hasPadding()) {
+            return new Op.Native(new PreparedOp(op(b.in(), b.out(), configFor(nhwc))));
+        }
+        int bottom = r.bottom() + r.extraBottom();
+        int right = r.right() + r.extraRight();
+        INDArray padded = Nd4j.create(DataType.FLOAT, b.batch(), input.channels(),
+                input.height() + r.top() + bottom, input.width() + r.left() + right);
+        padded.assign(kind == Kind.MAX ? Double.NEGATIVE_INFINITY : 0.0);
+        INDArray interior = padded.get(NDArrayIndex.all(), NDArrayIndex.all(),
+                NDArrayIndex.interval(r.top(), r.top() + input.height()),
+                NDArrayIndex.interval(r.left(), r.left() + input.width()));
+        Runnable pool = new PreparedOp(op(padded, b.out(), configFor(false)));
+        INDArray correction = kind == Kind.AVG ? divisorCorrection(input, out, r) : null;
+        INDArray target = b.out();
+        return new Op.Native(() -> {
+            interior.assign(b.in());
+            pool.run();
+            if (correction != null) {
+                target.muli(correction);
+            }
+        });
     }
 
-    @Override
-    public ExecutionPlan.Step plan(Shape input, Map<String, INDArray> params, INDArray in, INDArray inNhwc) {
-        Shape out = outputShape(input);
-        if (window.resolve(input.height(), input.width()).hasPadding()) {
-            return null;
-        }
-        org.nd4j.linalg.api.buffer.DataType f = org.nd4j.linalg.api.buffer.DataType.FLOAT;
-        long n = in.size(0);
-        INDArray output = Nd4j.create(f, out.withBatch(n));
-        INDArray pooled = Nd4j.create(f, n, out.height(), out.width(), out.channels());
-        INDArray pooledAsNchw = pooled.permute(0, 3, 1, 2);
-        Runnable toNchw = () -> output.assign(pooledAsNchw);
-        if (inNhwc != null) {
-            Runnable op = new PreparedOp(op(inNhwc, pooled, configFor(true)));
-            return new ExecutionPlan.Step(output, op, pooled, toNchw, true);
-        }
-        INDArray nhwc = Nd4j.create(f, n, input.height(), input.width(), input.channels());
-        INDArray inAsNhwc = in.permute(0, 2, 3, 1);
-        Runnable op = new PreparedOp(op(nhwc, pooled, configFor(true)));
-        return new ExecutionPlan.Step(output, () -> {
-            nhwc.assign(inAsNhwc);
-            op.run();
-        }, pooled, toNchw, false);
-    }
-
-    /** An unpadded window (padded pools are not planned). */
+    /** An unpadded window (padding is written into the input buffer). */
     private Pooling2DConfig configFor(boolean nhwc) {
         return Pooling2DConfig.builder()
                 .kH(window.kernelH()).kW(window.kernelW())

@@ -3,7 +3,6 @@ package io.convserve.model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
-import org.nd4j.linalg.api.ops.impl.transforms.Pad;
 import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -12,15 +11,6 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 final class Tensors {
 
     private Tensors() {
-    }
-
-    /** Pads H and W of an NCHW batch with a constant. */
-    static INDArray padSpatial(INDArray x, int top, int bottom, int left, int right, double value) {
-        if (top == 0 && bottom == 0 && left == 0 && right == 0) {
-            return x;
-        }
-        int[][] widths = {{0, 0}, {0, 0}, {top, bottom}, {left, right}};
-        return Nd4j.pad(x, widths, Pad.Mode.CONSTANT, value);
     }
 
     /**
