@@ -8,8 +8,8 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
 /**
- * Dependencies point one way, api -> serving -> registry -> model (and api -> importer -> registry, model), and the
- * engine has no Spring in it.
+ * Dependencies point one way, api -> serving -> registry -> model (and api -> importer -> registry, model), the gRPC
+ * adapter sits beside api on the same serving layer, and the engine has no Spring in it.
  */
 class ArchitectureRulesTest {
 
@@ -57,6 +57,18 @@ class ArchitectureRulesTest {
                 .should().dependOnClassesThat().resideInAnyPackage("io.convserve.api..", "org.springframework.web..",
                         "org.springframework.http..", "jakarta.servlet..")
                 .allowEmptyShould(true)
+                .check(classes);
+    }
+
+    @Test
+    void grpcSitsBesideHttpOnTheServingLayer() {
+        noClasses().that().resideInAPackage("io.convserve.grpc..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.convserve.api..", "io.convserve.importer..",
+                        "org.springframework.web..", "org.springframework.http..", "jakarta.servlet..")
+                .check(classes);
+        noClasses().that().resideInAnyPackage("io.convserve.model..", "io.convserve.registry..",
+                        "io.convserve.serving..", "io.convserve.api..", "io.convserve.metrics..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.convserve.grpc..", "io.grpc..")
                 .check(classes);
     }
 }

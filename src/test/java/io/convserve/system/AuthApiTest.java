@@ -1,5 +1,6 @@
 package io.convserve.system;
 
+import io.convserve.serving.ApiKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -181,8 +182,8 @@ class AuthApiTest {
     /** With a repository and no management key configured, management is refused outright, never open. */
     @Test
     void withoutAManagementKeyManagementIsDisabled() throws Exception {
-        AuthFilter filter = new AuthFilter(new AuthProperties(List.of(), null, List.of()),
-                InferenceProperties.defaults().withRepository(repository.toString()));
+        AuthFilter filter = new AuthFilter(new ApiKeys(new AuthProperties(List.of(), null, List.of()),
+                InferenceProperties.defaults().withRepository(repository.toString())));
         MockHttpServletRequest request = new MockHttpServletRequest("POST", "/v2/repository/models/lenet5/load");
         request.addHeader("Authorization", "Bearer anything");
         MockHttpServletResponse response = new MockHttpServletResponse();
@@ -195,8 +196,8 @@ class AuthApiTest {
                 "inference.auth.management-keys");
         assertThat(chain.getRequest()).isNull();
 
-        AuthFilter bundled = new AuthFilter(new AuthProperties(List.of(), null, List.of()),
-                InferenceProperties.defaults());
+        AuthFilter bundled = new AuthFilter(new ApiKeys(new AuthProperties(List.of(), null, List.of()),
+                InferenceProperties.defaults()));
         MockFilterChain passed = new MockFilterChain();
         bundled.doFilter(new MockHttpServletRequest("POST", "/v2/repository/models/lenet5/load"),
                 new MockHttpServletResponse(), passed);
