@@ -584,4 +584,26 @@ class GrpcApiTest {
         assertThat(failures).isEmpty();
         assertThat(calls.get()).isGreaterThan(clients * 5);
     }
+
+    /**
+     * An independent client: Python's grpcio with stubs that grpcio-tools generates from src/main/proto at run time
+     * (src/test/python/grpc_client_check.py), run with {@code CONVSERVE_PYTHON}.
+     */
+    @Test
+    void independentPythonClient() throws Exception {
+        String python = System.getenv().getOrDefault("CONVSERVE_PYTHON", "python3");
+        Process check = new ProcessBuilder(python, "-c", "import grpc, grpc_tools, numpy").redirectErrorStream(true)
+                .start();
+        String missing = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(check.waitFor()).as(python + " lacks grpcio, grpcio-tools or numpy (tools/ci/python-env.sh makes "
+                + "the environment; export CONVSERVE_PYTHON=<its python>): " + missing).isZero();
+        Process client = new ProcessBuilder(python, "src/test/python/grpc_client_check.py",
+                "--proto-dir", "src/main/proto", "--grpc", "localhost:" + server.port(),
+                "--http", "http://localhost:" + httpPort, "--key", KEY, "--management-key", MANAGEMENT_KEY)
+                .redirectErrorStream(true).start();
+        String output = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(client.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        assertThat(client.exitValue()).as(output).isZero();
+        assertThat(output).as(output).contains("8 passed, 0 failed").doesNotContain("FAIL");
+    }
 }
