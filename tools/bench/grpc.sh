@@ -47,7 +47,8 @@ stats() { # server-side end-to-end latency quantiles of the last 1024 requests, 
 import json, sys
 s = json.load(sys.stdin)["model_stats"][0]
 l, i = s["latency"], s["inference_stats"]
-print(f"server: success={i[\"success\"][\"count\"]} fail={i[\"fail\"][\"count\"]} p50_us={l[\"p50_us\"]} p99_us={l[\"p99_us\"]}")'
+print("server: success=%d fail=%d p50_us=%d p99_us=%d" % (i["success"]["count"], i["fail"]["count"], l["p50_us"],
+      l["p99_us"]))'
 }
 
 echo "== lenet5, one image per request (warm-up first)"

@@ -99,21 +99,7 @@ class ModelMetadataController {
             + "successful requests.")
     Map<String, Object> stats(@PathVariable(required = false) String model,
                               @PathVariable(required = false) String version) {
-        List<LoadedModel> models = new ArrayList<>();
-        if (model == null) {
-            for (LoadedModel latest : registry.latest()) {
-                for (String v : registry.versions(latest.name())) {
-                    registry.find(latest.name(), v).ifPresent(models::add);
-                }
-            }
-        } else if (version == null) {
-            lookup.find(model, null);
-            for (String v : registry.versions(model)) {
-                registry.find(model, v).ifPresent(models::add);
-            }
-        } else {
-            models.add(lookup.find(model, version));
-        }
+        List<LoadedModel> models = io.convserve.serving.RepositoryIndex.versions(registry, model, version);
         List<Map<String, Object>> stats = new ArrayList<>();
         for (LoadedModel m : models) {
             stats.add(json(inference.snapshot(m)));

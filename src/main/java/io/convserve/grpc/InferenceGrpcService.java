@@ -29,6 +29,7 @@ import io.convserve.registry.LoadedModel;
 import io.convserve.registry.ModelRegistry;
 import io.convserve.serving.InferenceRequests;
 import io.convserve.serving.InferenceService;
+import io.convserve.serving.PathRedaction;
 import io.convserve.serving.ServerInfo;
 import io.convserve.system.InferenceProperties;
 import io.grpc.Context;
@@ -172,7 +173,8 @@ class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
         if (!registry.contains(name)) {
             String reason = registry.unavailable().get(name);
             if (reason != null) {
-                throw Status.UNAVAILABLE.withDescription("model '" + name + "' is not ready: " + reason)
+                throw Status.UNAVAILABLE.withDescription(PathRedaction.redacted("model '" + name + "' is not ready: "
+                        + reason))
                         .asRuntimeException();
             }
         }

@@ -15,13 +15,12 @@ import io.convserve.protocol.ModelConfigProto.ModelVersionPolicy;
 import io.convserve.registry.LoadedModel;
 import io.convserve.registry.ModelRegistry;
 import io.convserve.serving.BatchingSettings;
-import io.convserve.serving.InferenceRequests;
 import io.convserve.serving.InferenceService;
 import io.convserve.serving.ModelStatistics;
+import io.convserve.serving.RepositoryIndex;
 import io.convserve.serving.ServerInfo;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.springframework.stereotype.Component;
 
 /** Triton's ModelConfig, ModelStatistics and RepositoryIndex answers, with the values HTTP's routes give. */
@@ -64,21 +63,7 @@ class ModelConfigs {
 
     /** Every served version (no name), every version of a model (no version), or one version. */
     ModelStatisticsResponse statistics(String name, String version) {
-        List<LoadedModel> models = new ArrayList<>();
-        if (name.isEmpty()) {
-            for (LoadedModel latest : registry.latest()) {
-                for (String v : registry.versions(latest.name())) {
-                    registry.find(latest.name(), v).ifPresent(models::add);
-                }
-            }
-        } else if (version.isEmpty()) {
-            InferenceRequests.find(registry, name, null);
-            for (String v : registry.versions(name)) {
-                registry.find(name, v).ifPresent(models::add);
-            }
-        } else {
-            models.add(InferenceRequests.find(registry, name, version));
-        }
+        List<LoadedModel> models = RepositoryIndex.versions(registry, name, version);
         ModelStatisticsResponse.Builder response = ModelStatisticsResponse.newBuilder();
         for (LoadedModel m : models) {
             ModelStatistics.Snapshot s = inference.snapshot(m);
@@ -101,21 +86,11 @@ class ModelConfigs {
 
     /** Every model folder with its versions: READY, or UNAVAILABLE with the reason (left out when readyOnly). */
     RepositoryIndexResponse index(boolean readyOnly) {
-        Map<String, String> failures = registry.failures();
-        Map<String, String> unavailable = registry.unavailable();
         RepositoryIndexResponse.Builder index = RepositoryIndexResponse.newBuilder();
-        for (String name : registry.available()) {
-            List<String> versions = registry.versions(name);
-            String lastFailure = failures.get(name);
-            for (String v : versions) {
-                index.addModels(RepositoryIndexResponse.ModelIndex.newBuilder().setName(name).setVersion(v)
-                        .setState("READY").setReason(lastFailure == null ? ""
-                                : "still serving; the last load failed: " + lastFailure));
-            }
-            if (versions.isEmpty() && !readyOnly) {
-                index.addModels(RepositoryIndexResponse.ModelIndex.newBuilder().setName(name).setState("UNAVAILABLE")
-                        .setReason(unavailable.getOrDefault(name, "not loaded")));
-            }
+        for (RepositoryIndex.Entry e : RepositoryIndex.entries(registry, readyOnly)) {
+            index.addModels(RepositoryIndexResponse.ModelIndex.newBuilder().setName(e.name())
+                    .setVersion(e.version() == null ? "" : e.version()).setState(e.state())
+                    .setReason(e.reason() == null ? "" : e.reason()));
         }
         return index.build();
     }

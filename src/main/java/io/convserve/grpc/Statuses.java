@@ -4,6 +4,7 @@ import io.convserve.registry.ModelLoadException;
 import io.convserve.serving.Batcher;
 import io.convserve.serving.InferenceRequests.InvalidRequestException;
 import io.convserve.serving.InferenceService;
+import io.convserve.serving.PathRedaction;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
@@ -51,6 +52,6 @@ final class Statuses {
             return Status.INTERNAL.withDescription("internal error: " + e.getClass().getSimpleName())
                     .asRuntimeException();
         }
-        return status.withDescription(e.getMessage()).asRuntimeException();
+        return status.withDescription(PathRedaction.redacted(e.getMessage())).asRuntimeException();
     }
 }
