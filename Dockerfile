@@ -5,7 +5,7 @@
 #   docker build -t convserve:local .
 #   docker build --build-arg BASE_IMAGE=localhost/convserve-jre17:1 -t convserve:local .   # offline CI base
 # Run (the bundled models are baked in under /models):
-#   docker run --rm -p 8080:8080 --read-only --tmpfs /tmp:rw,exec convserve:local
+#   docker run --rm -p 8080:8080 -p 8081:8081 --read-only --tmpfs /tmp:rw,exec convserve:local
 #   docker run ... -v /path/to/models:/models:ro convserve:local      # serve your own repository instead
 #
 # Plain Dockerfile syntax on purpose (no "# syntax=" line, no RUN --mount): it builds with the legacy builder
@@ -58,7 +58,8 @@ ENV INFERENCE_REPOSITORY=/models \
     OFFHEAP_PERCENT=45 \
     JAVA_OPTS=""
 USER 10001:0
-EXPOSE 8080
+# 8080: HTTP (REST, v2, metrics); 8081: gRPC (KServe v2 / Triton GRPCInferenceService, health, reflection)
+EXPOSE 8080 8081
 # bash's /dev/tcp: no curl or wget needed in the base image, and no second JVM per probe
 HEALTHCHECK --interval=10s --timeout=5s --start-period=180s --retries=3 CMD ["/opt/convserve/healthcheck.sh", "/readyz"]
 ENTRYPOINT ["/opt/convserve/entrypoint.sh"]

@@ -13,7 +13,7 @@ java tools/bench/MakeBodies.java "$OUT"
 
 start() { # $1: extra options
   # shellcheck disable=SC2086
-  java -jar "$JAR" --server.port=$PORT $1 ${SERVICE_OPTS:-} > "$OUT/service.log" 2>&1 &
+  java -jar "$JAR" --server.port=$PORT --inference.grpc.port=0 $1 ${SERVICE_OPTS:-} > "$OUT/service.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 120); do
     curl -sf "localhost:$PORT/v2/health/ready" > /dev/null && return 0

@@ -9,8 +9,9 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
 /**
- * Dependencies point one way, api -> serving -> registry -> model (and api -> importer -> registry, model), the
- * engine has no Spring in it, and {@code system} is wiring only (docs/design.md#code-layout).
+ * Dependencies point one way, api -> serving -> registry -> model (and api -> importer -> registry, model), the gRPC
+ * adapter sits beside api on the same serving layer, the engine has no Spring in it, and {@code system} is wiring
+ * only (docs/design.md#code-layout).
  */
 class ArchitectureRulesTest {
 
@@ -71,6 +72,18 @@ class ArchitectureRulesTest {
     void nothingDependsOnSystem() {
         noClasses().that().resideOutsideOfPackage("io.convserve.system..")
                 .should().dependOnClassesThat().resideInAPackage("io.convserve.system..")
+                .check(classes);
+    }
+
+    @Test
+    void grpcSitsBesideHttpOnTheServingLayer() {
+        noClasses().that().resideInAPackage("io.convserve.grpc..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.convserve.api..", "io.convserve.importer..",
+                        "org.springframework.web..", "org.springframework.http..", "jakarta.servlet..")
+                .check(classes);
+        noClasses().that().resideInAnyPackage("io.convserve.model..", "io.convserve.registry..",
+                        "io.convserve.serving..", "io.convserve.api..", "io.convserve.metrics..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.convserve.grpc..", "io.grpc..")
                 .check(classes);
     }
 }

@@ -93,6 +93,17 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return null;
     }
 
+    /** A request the serving layer's checks refused (the same checks as over gRPC). */
+    @ExceptionHandler(io.convserve.serving.InferenceRequests.InvalidRequestException.class)
+    ResponseEntity<Object> invalid(io.convserve.serving.InferenceRequests.InvalidRequestException e) {
+        HttpStatus status = switch (e.kind()) {
+            case INVALID -> HttpStatus.BAD_REQUEST;
+            case NOT_FOUND -> HttpStatus.NOT_FOUND;
+            case TOO_LARGE -> HttpStatus.CONTENT_TOO_LARGE;
+        };
+        return Problems.response(status, e.getMessage());
+    }
+
     @ExceptionHandler(ApiException.class)
     ResponseEntity<Object> api(ApiException e) {
         return Problems.response(e.status(), e.getMessage());

@@ -1,5 +1,7 @@
 package io.convserve.api;
 
+import io.convserve.serving.Datatype;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -188,15 +190,8 @@ final class InferRequestReader {
         out[count[0]++] = (float) v;
     }
 
-    /** Policy: NaN and infinities are rejected, whatever the datatype (a model never needs them as input). */
     private static float[] checkFinite(float[] values, String where) {
-        for (int i = 0; i < values.length; i++) {
-            if (!Float.isFinite(values[i])) {
-                throw ApiException.badRequest(where + ": element " + i + " is " + values[i]
-                        + "; inputs must be finite numbers");
-            }
-        }
-        return values;
+        return io.convserve.serving.InferenceRequests.checkFinite(values, where);
     }
 
     private static long[] shape(JsonNode node, String where) {

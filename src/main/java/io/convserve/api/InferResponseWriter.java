@@ -33,23 +33,9 @@ final class InferResponseWriter {
 
     /** Top-{@code k} classes of each row of {@code [N, classes]} values as {@code "score:index:label"}. */
     static Tensor classification(String name, long[] shape, float[] values, int k, LoadedModel model, boolean binary) {
-        int rows = (int) shape[0];
-        int classes = values.length / rows;
-        int top = Math.min(k, classes);
-        List<String> strings = new ArrayList<>(rows * top);
-        for (int r = 0; r < rows; r++) {
-            Integer[] order = new Integer[classes];
-            for (int c = 0; c < classes; c++) {
-                order[c] = c;
-            }
-            int base = r * classes;
-            java.util.Arrays.sort(order, (a, b) -> Float.compare(values[base + b], values[base + a]));
-            for (int i = 0; i < top; i++) {
-                int c = order[i];
-                strings.add(values[base + c] + ":" + c + (c < model.labels().size() ? ":" + model.labels().get(c) : ""));
-            }
-        }
-        return new Tensor(name, new long[] {rows, top}, null, strings, binary);
+        io.convserve.serving.InferenceRequests.Classes classes =
+                io.convserve.serving.InferenceRequests.classification(shape, values, k, model);
+        return new Tensor(name, classes.shape(), null, classes.strings(), binary);
     }
 
     static ResponseEntity<byte[]> write(LoadedModel model, String id, List<Tensor> tensors) {

@@ -2,9 +2,10 @@ package io.convserve.api;
 
 import io.convserve.registry.LoadedModel;
 import io.convserve.registry.ModelRegistry;
+import io.convserve.serving.InferenceRequests;
 import org.springframework.stereotype.Component;
 
-/** Resolves {@code {model}[/versions/{version}]} from a URL, or a 404 that lists what exists. */
+/** Resolves {@code {model}[/versions/{version}]} from a URL, or a 404 that lists what exists (serving's {@link InferenceRequests#find}). */
 @Component
 class ModelLookup {
 
@@ -15,14 +16,6 @@ class ModelLookup {
     }
 
     LoadedModel find(String name, String version) {
-        if (!registry.contains(name)) {
-            String known = registry.latest().stream().map(LoadedModel::name).toList().toString();
-            String failure = registry.failures().get(name);
-            throw ApiException.notFound(failure != null
-                    ? "model '" + name + "' is not available: its load failed: " + failure
-                    : "unknown model '" + name + "'. Available models: " + known);
-        }
-        return registry.find(name, version).orElseThrow(() -> ApiException.notFound("model '" + name
-                + "' has no version '" + version + "'. Available versions: " + registry.versions(name)));
+        return InferenceRequests.find(registry, name, version);
     }
 }

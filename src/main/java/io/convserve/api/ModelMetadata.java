@@ -1,7 +1,7 @@
 package io.convserve.api;
 
 import io.convserve.model.Shape;
-import java.util.ArrayList;
+import io.convserve.serving.InferenceRequests;
 import java.util.List;
 
 /** Tensor shapes as the v2 protocol shows them: the batch dimension as -1. */
@@ -11,11 +11,6 @@ final class ModelMetadata {
     }
 
     static List<Long> withDynamicBatch(Shape shape) {
-        List<Long> out = new ArrayList<>();
-        out.add(-1L);
-        for (int d : shape.dims()) {
-            out.add((long) d);
-        }
-        return out;
+        return InferenceRequests.withDynamicBatch(shape);
     }
 }

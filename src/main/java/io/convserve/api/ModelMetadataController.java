@@ -44,7 +44,7 @@ class ModelMetadataController {
     Metadata metadata(@PathVariable String model, @PathVariable(required = false) String version) {
         LoadedModel m = lookup.find(model, version);
         List<String> versions = version == null ? registry.versions(model) : List.of(m.version());
-        return new Metadata(m.name(), versions, "convserve_nd4j",
+        return new Metadata(m.name(), versions, io.convserve.serving.ServerInfo.PLATFORM,
                 List.of(new TensorMetadata(m.definition().input().name(), "FP32",
                         ModelMetadata.withDynamicBatch(m.network().inputShape()))),
                 List.of(new TensorMetadata(m.definition().outputName(), "FP32",
@@ -65,7 +65,7 @@ class ModelMetadataController {
         LoadedModel m = lookup.find(model, version);
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("name", m.name());
-        config.put("platform", "convserve_nd4j");
+        config.put("platform", io.convserve.serving.ServerInfo.PLATFORM);
         config.put("backend", "nd4j");
         io.convserve.serving.BatchingSettings scheduler = inference.settings(m);
         config.put("max_batch_size", scheduler.maxBatchSize());
@@ -99,21 +99,7 @@ class ModelMetadataController {
             + "successful requests.")
     Map<String, Object> stats(@PathVariable(required = false) String model,
                               @PathVariable(required = false) String version) {
-        List<LoadedModel> models = new ArrayList<>();
-        if (model == null) {
-            for (LoadedModel latest : registry.latest()) {
-                for (String v : registry.versions(latest.name())) {
-                    registry.find(latest.name(), v).ifPresent(models::add);
-                }
-            }
-        } else if (version == null) {
-            lookup.find(model, null);
-            for (String v : registry.versions(model)) {
-                registry.find(model, v).ifPresent(models::add);
-            }
-        } else {
-            models.add(lookup.find(model, version));
-        }
+        List<LoadedModel> models = io.convserve.serving.RepositoryIndex.versions(registry, model, version);
         List<Map<String, Object>> stats = new ArrayList<>();
         for (LoadedModel m : models) {
             stats.add(json(inference.snapshot(m)));

@@ -1,5 +1,6 @@
 package io.convserve.api;
 
+import io.convserve.serving.PathRedaction;
 import java.net.URI;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
@@ -15,36 +16,17 @@ public final class Problems {
 
     static final String TYPE_BASE = "https://convserve.io/problems/";
 
-    /** Folder prefixes that never appear in an answer, with what stands for them (set at start-up). */
-    private static volatile java.util.Map<String, String> redactions = java.util.Map.of();
-
     private Problems() {
     }
 
     /** Registers the folders whose absolute paths error messages must not reveal. */
     static void redact(java.util.Map<String, String> prefixes) {
-        java.util.Map<String, String> sorted = new java.util.TreeMap<>(java.util.Comparator
-                .comparingInt(String::length).reversed().thenComparing(java.util.Comparator.naturalOrder()));
-        prefixes.forEach((k, v) -> {
-            if (k != null && k.length() > 1) {
-                sorted.put(k, v);
-            }
-        });
-        redactions = java.util.Collections.unmodifiableMap(sorted);
+        PathRedaction.register(prefixes);
     }
 
     /** The message with the service's folders replaced by their names ({@code <repository>}, {@code <tmp>}). */
     static String redacted(String message) {
-        if (message == null) {
-            return null;
-        }
-        String out = message;
-        for (java.util.Map.Entry<String, String> e : redactions.entrySet()) {
-            // only where a path starts (after a space, quote, bracket, '=', ':' or ','), not inside a URL path
-            out = out.replaceAll("(?<=^|[\\s'\"(\\[=:,])" + java.util.regex.Pattern.quote(e.getKey()) + "(?=/|$|[\\s'\"),:])",
-                    java.util.regex.Matcher.quoteReplacement(e.getValue()));
-        }
-        return out;
+        return PathRedaction.redacted(message);
     }
 
     static ProblemDetail of(HttpStatusCode status, String rawDetail) {

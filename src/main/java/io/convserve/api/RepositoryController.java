@@ -1,5 +1,6 @@
 package io.convserve.api;
 
+import io.convserve.serving.RepositoryIndex;
 import io.convserve.registry.LoadedModel;
 import io.convserve.registry.ModelLoadException;
 import io.convserve.registry.ModelRegistry;
@@ -30,19 +31,9 @@ class RepositoryController {
             description = "Every model folder with its versions: READY, or UNAVAILABLE with the reason.")
     List<Map<String, Object>> index(@RequestBody(required = false) Map<String, Object> request) {
         boolean readyOnly = request != null && Boolean.TRUE.equals(request.get("ready"));
-        Map<String, String> failures = registry.failures();
-        Map<String, String> unavailable = registry.unavailable();
         List<Map<String, Object>> index = new ArrayList<>();
-        for (String name : registry.available()) {
-            List<String> versions = registry.versions(name);
-            String lastFailure = failures.get(name);
-            for (String v : versions) {
-                index.add(entry(name, v, "READY", lastFailure == null ? null
-                        : "still serving; the last load failed: " + lastFailure));
-            }
-            if (versions.isEmpty() && !readyOnly) {
-                index.add(entry(name, null, "UNAVAILABLE", unavailable.getOrDefault(name, "not loaded")));
-            }
+        for (RepositoryIndex.Entry e : RepositoryIndex.entries(registry, readyOnly)) {
+            index.add(entry(e.name(), e.version(), e.state(), e.reason()));
         }
         return index;
     }
@@ -55,7 +46,7 @@ class RepositoryController {
         }
         e.put("state", state);
         if (reason != null) {
-            e.put("reason", Problems.redacted(reason));
+            e.put("reason", reason);
         }
         return e;
     }

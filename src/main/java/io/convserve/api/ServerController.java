@@ -1,5 +1,6 @@
 package io.convserve.api;
 
+import io.convserve.serving.ServerInfo;
 import io.convserve.registry.ModelRegistry;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -17,10 +18,6 @@ import org.springframework.web.bind.annotation.RestController;
 @Tag(name = "server", description = "Server metadata and health (v2)")
 class ServerController {
 
-    /** The protocol extensions this server implements, as {@code GET /v2} lists them. */
-    static final List<String> EXTENSIONS = List.of("binary_tensor_data", "classification", "model_repository",
-            "model_configuration", "statistics", "model_summary");
-
     record ServerMetadata(String name, String version, List<String> extensions) {
     }
 
@@ -37,7 +34,7 @@ class ServerController {
     @GetMapping("/v2")
     @Operation(summary = "Server metadata", description = "Name, version and the protocol extensions implemented.")
     ServerMetadata metadata() {
-        return new ServerMetadata("convserve", version, EXTENSIONS);
+        return new ServerMetadata(ServerInfo.NAME, version, ServerInfo.EXTENSIONS);
     }
 
     @GetMapping("/v2/health/live")

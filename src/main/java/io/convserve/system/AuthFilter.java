@@ -1,18 +1,14 @@
 package io.convserve.system;
 
-import io.convserve.api.AuthProperties;
-import io.convserve.registry.RepositoryProperties;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.List;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.convserve.serving.ApiKeys;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
@@ -21,7 +17,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.util.UrlPathHelper;
 
 /**
- * API keys ({@link AuthProperties}): model management (repository load and unload, uploads) needs a management key
+ * API keys over HTTP ({@link ApiKeys} decides): model management (repository load and unload, uploads) needs a management key
  * unless the service runs its bundled models or management is configured open; inference and introspection need a
  * key only when inference keys are configured. Health, metrics, the OpenAPI document and the page stay open.
  * 401 without a key (with {@code WWW-Authenticate}), 403 with a wrong one; keys are compared in constant time.
@@ -30,7 +26,6 @@ import org.springframework.web.util.UrlPathHelper;
 @Order(Ordered.HIGHEST_PRECEDENCE + 5)
 class AuthFilter extends OncePerRequestFilter {
 
-    private static final Logger log = LoggerFactory.getLogger(AuthFilter.class);
     /** Everything under the repository's model routes is management, whatever follows (fail closed). */
     private static final Pattern MANAGEMENT = Pattern.compile("/v2/repository/models(/.*)?");
     private static final Pattern PROTECTED_BY_INFERENCE_KEYS = Pattern.compile(
@@ -42,50 +37,36 @@ class AuthFilter extends OncePerRequestFilter {
         DECODING.setRemoveSemicolonContent(true);
     }
 
-    private final List<byte[]> managementKeys;
-    private final List<byte[]> inferenceKeys;
-    private final boolean managementOpen;
+    private final ApiKeys keys;
 
-    AuthFilter(AuthProperties auth, RepositoryProperties repository) {
-        this.managementKeys = auth.managementKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
-        this.inferenceKeys = auth.inferenceKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
-        this.managementOpen = auth.management().equals("open") || auth.management().equals("auto") && repository.bundled();
-        log.info("auth: model management {}, inference {}", managementOpen ? "open"
-                        : managementKeys.isEmpty() ? "disabled (no inference.auth.management-keys)" : "needs a key",
-                inferenceKeys.isEmpty() ? "open" : "needs a key");
+    AuthFilter(ApiKeys keys) {
+        this.keys = keys;
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         List<String> paths = normalisedPaths(request);
-        byte[] key = presentedKey(request);
-        if (paths.stream().anyMatch(p -> MANAGEMENT.matcher(p).matches()) && !managementOpen) {
-            if (managementKeys.isEmpty()) {
-                ProblemResponses.write(response, 403, "model management is disabled: no management key is configured "
-                        + "(set inference.auth.management-keys, or inference.auth.management=open on a trusted network)");
-                return;
-            }
-            if (!allowed(request, response, key, managementKeys, "a management key")) {
-                return;
-            }
-        } else if (!inferenceKeys.isEmpty()
-                && paths.stream().anyMatch(p -> PROTECTED_BY_INFERENCE_KEYS.matcher(p).matches())) {
-            List<byte[]> any = new java.util.ArrayList<>(inferenceKeys);
-            any.addAll(managementKeys);
-            if (!allowed(request, response, key, any, "an API key")) {
-                return;
-            }
+        ApiKeys.Access access = paths.stream().anyMatch(p -> MANAGEMENT.matcher(p).matches()) ? ApiKeys.Access.MANAGEMENT
+                : paths.stream().anyMatch(p -> PROTECTED_BY_INFERENCE_KEYS.matcher(p).matches())
+                ? ApiKeys.Access.INFERENCE : ApiKeys.Access.OPEN;
+        ApiKeys.Refusal refusal = keys.check(access, presentedKey(request));
+        if (refusal == ApiKeys.Refusal.DISABLED) {
+            ProblemResponses.write(response, 403, ApiKeys.DISABLED_MESSAGE);
+            return;
         }
-        chain.doFilter(isManagementKey(key) ? asManager(request) : request, response);
-    }
-
-    private boolean isManagementKey(byte[] key) {
-        boolean match = false;
-        for (byte[] k : managementKeys) {
-            match |= key != null && MessageDigest.isEqual(k, key);
+        if (refusal == ApiKeys.Refusal.MISSING) {
+            response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"convserve\"");
+            ProblemResponses.write(response, 401, request.getMethod() + " " + request.getRequestURI() + " needs "
+                    + ApiKeys.needed(access) + ": send \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\"");
+            return;
         }
-        return match;
+        if (refusal == ApiKeys.Refusal.WRONG) {
+            ProblemResponses.write(response, 403, "the key sent is not " + ApiKeys.needed(access) + " for "
+                    + request.getMethod() + " " + request.getRequestURI());
+            return;
+        }
+        chain.doFilter(keys.isManagementKey(presentedKey(request)) ? asManager(request) : request, response);
     }
 
     /**
@@ -143,32 +124,11 @@ class AuthFilter extends OncePerRequestFilter {
         return "/" + String.join("/", segments);
     }
 
-    private static boolean allowed(HttpServletRequest request, HttpServletResponse response, byte[] key,
-                                   List<byte[]> accepted, String what) throws IOException {
-        if (key == null) {
-            response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"convserve\"");
-            ProblemResponses.write(response, 401, request.getMethod() + " " + request.getRequestURI() + " needs "
-                    + what + ": send \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\"");
-            return false;
-        }
-        boolean match = false;
-        for (byte[] k : accepted) {
-            match |= MessageDigest.isEqual(k, key);
-        }
-        if (!match) {
-            ProblemResponses.write(response, 403, "the key sent is not " + what + " for " + request.getMethod() + " "
-                    + request.getRequestURI());
-            return false;
-        }
-        return true;
-    }
-
-    private static byte[] presentedKey(HttpServletRequest request) {
+    private static String presentedKey(HttpServletRequest request) {
         String header = request.getHeader(HttpHeaders.AUTHORIZATION);
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return header.substring(7).strip().getBytes(StandardCharsets.UTF_8);
+            return header.substring(7);
         }
-        String apiKey = request.getHeader("X-API-Key");
-        return apiKey == null ? null : apiKey.strip().getBytes(StandardCharsets.UTF_8);
+        return request.getHeader("X-API-Key");
     }
 }

@@ -1,6 +1,6 @@
 package io.convserve.system;
 
-import io.convserve.api.PathRedaction;
+import io.convserve.serving.PathRedaction;
 import io.convserve.registry.ModelRegistry;
 import java.util.Map;
 import org.springframework.boot.health.contributor.Health;

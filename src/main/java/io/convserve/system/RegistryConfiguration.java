@@ -1,6 +1,6 @@
 package io.convserve.system;
 
-import io.convserve.api.AuthProperties;
+import io.convserve.serving.AuthProperties;
 import io.convserve.api.LimitsProperties;
 import io.convserve.serving.InferenceProperties;
 import io.convserve.registry.ModelRegistry;

@@ -116,6 +116,25 @@ class HelmChartTest {
     }
 
     @Test
+    void grpcProbesAndServicePort() throws Exception {
+        Map<String, JsonNode> docs = render("grpc-probes.yaml");
+        Container c = read(docs.get("Deployment"), Deployment.class).getSpec().getTemplate().getSpec().getContainers()
+                .get(0);
+        assertThat(c.getReadinessProbe().getGrpc().getPort()).isEqualTo(8081);
+        assertThat(c.getReadinessProbe().getGrpc().getService()).isEqualTo("inference.GRPCInferenceService");
+        assertThat(c.getLivenessProbe().getGrpc().getPort()).isEqualTo(8081);
+        assertThat(c.getStartupProbe().getHttpGet()).isNull();
+        Service service = read(docs.get("Service"), Service.class);
+        assertThat(service.getSpec().getPorts()).anySatisfy(p -> {
+            assertThat(p.getName()).isEqualTo("grpc");
+            assertThat(p.getPort()).isEqualTo(9000);
+            assertThat(p.getTargetPort().getStrVal()).isEqualTo("grpc");
+        });
+        assertThat(read(docs.get("ConfigMap"), ConfigMap.class).getData().get("application.yaml"))
+                .contains("grpc:", "port: 8081");
+    }
+
+    @Test
     void defaultValuesRenderValidManifests() throws Exception {
         Map<String, JsonNode> docs = render(null);
         assertThat(docs.keySet()).containsExactlyInAnyOrder("ConfigMap", "Service", "Deployment",
@@ -198,7 +217,7 @@ class HelmChartTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"servicePort=http", "replicaCount=two", "modelSource=s3", "autoscalingEnabled=maybe",
-            "memoryLimit=lots", "unknownValue=1", "runAsUser=0"})
+            "memoryLimit=lots", "unknownValue=1", "runAsUser=0", "probeProtocol=tcp", "grpcServicePort=0"})
     void valuesSchemaRejectsWrongValues(String assignment) {
         String[] kv = assignment.split("=", 2);
         assertThatThrownBy(() -> new Helm(CHART).template().withName("t").set(kv[0], kv[1]).call())
@@ -220,7 +239,7 @@ class HelmChartTest {
         assertThat(runtime.path("metadata").path("name").asText()).isEqualTo("convserve");
         checkServingRuntime(runtime);
         JsonNode spec = runtime.path("spec");
-        assertThat(spec.path("protocolVersions").toString()).isEqualTo("[\"v2\"]");
+        assertThat(spec.path("protocolVersions").toString()).isEqualTo("[\"v2\",\"grpc-v2\"]");
         assertThat(spec.path("supportedModelFormats").get(0).path("name").asText()).isEqualTo("convserve");
         assertThat(fieldNames(spec)).isSubsetOf(Set.of("annotations", "supportedModelFormats", "protocolVersions",
                 "multiModel", "containers", "volumes", "disabled", "grpcEndpoint", "grpcDataEndpoint",
@@ -231,6 +250,7 @@ class HelmChartTest {
         assertThat(container.getName()).isEqualTo("kserve-container");
         assertThat(container.getArgs()).contains("--inference.repository=/mnt/models");
         assertThat(container.getPorts().get(0).getContainerPort()).isEqualTo(8080);
+        assertThat(container.getArgs()).contains("--inference.grpc.port=8081");
         assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
         List<Volume> volumes = new ArrayList<>();
         for (JsonNode v : spec.path("volumes")) {
@@ -357,10 +377,14 @@ class HelmChartTest {
         Container main = pod.getContainers().get(0);
         Set<String> portNames = main.getPorts().stream().map(p -> p.getName()).collect(Collectors.toSet());
         Set<Integer> portNumbers = main.getPorts().stream().map(p -> p.getContainerPort()).collect(Collectors.toSet());
-        assertThat(portNumbers).containsExactly(8080);
+        assertThat(portNumbers).containsExactlyInAnyOrder(8080, 8081);
         assertProbe(main.getStartupProbe(), "/livez", portNames);
         assertProbe(main.getLivenessProbe(), "/livez", portNames);
         assertProbe(main.getReadinessProbe(), "/readyz", portNames);
+        if (main.getReadinessProbe().getGrpc() != null) {
+            assertThat(main.getReadinessProbe().getGrpc().getService()).isEqualTo("inference.GRPCInferenceService");
+            assertThat(main.getLivenessProbe().getGrpc().getService()).as("the server as a whole").isNull();
+        }
         assertThat(main.getResources().getLimits()).containsKeys("cpu", "memory");
         assertThat(main.getResources().getRequests()).containsKeys("cpu", "memory");
         service.getSpec().getPorts().forEach(p -> {
@@ -568,8 +592,14 @@ class HelmChartTest {
         return merged;
     }
 
+    /** An HTTP probe of {@code path} on a named port, or a gRPC health probe of the gRPC port (probeProtocol grpc). */
     private static void assertProbe(Probe probe, String path, Set<String> portNames) {
         assertThat(probe).isNotNull();
+        if (probe.getGrpc() != null) {
+            assertThat(probe.getHttpGet()).isNull();
+            assertThat(probe.getGrpc().getPort()).isEqualTo(8081);
+            return;
+        }
         assertThat(probe.getHttpGet().getPath()).isEqualTo(path);
         assertThat(portNames).contains(probe.getHttpGet().getPort().getStrVal());
     }

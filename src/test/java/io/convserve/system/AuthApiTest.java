@@ -1,7 +1,8 @@
 package io.convserve.system;
 
-import io.convserve.api.AuthProperties;
 import io.convserve.registry.RepositoryProperties;
+import io.convserve.serving.ApiKeys;
+import io.convserve.serving.AuthProperties;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -204,8 +205,8 @@ class AuthApiTest {
     /** With a repository and no management key configured, management is refused outright, never open. */
     @Test
     void withoutAManagementKeyManagementIsDisabled() throws Exception {
-        AuthFilter filter = new AuthFilter(new AuthProperties(List.of(), null, List.of()),
-                RepositoryProperties.defaults().withRepository(repository.toString()));
+        AuthFilter filter = new AuthFilter(new ApiKeys(new AuthProperties(List.of(), null, List.of()),
+                RepositoryProperties.defaults().withRepository(repository.toString())));
         MockHttpServletRequest request = new MockHttpServletRequest("POST", "/v2/repository/models/lenet5/load");
         request.addHeader("Authorization", "Bearer anything");
         MockHttpServletResponse response = new MockHttpServletResponse();
@@ -218,8 +219,8 @@ class AuthApiTest {
                 "inference.auth.management-keys");
         assertThat(chain.getRequest()).isNull();
 
-        AuthFilter bundled = new AuthFilter(new AuthProperties(List.of(), null, List.of()),
-                RepositoryProperties.defaults());
+        AuthFilter bundled = new AuthFilter(new ApiKeys(new AuthProperties(List.of(), null, List.of()),
+                RepositoryProperties.defaults()));
         MockFilterChain passed = new MockFilterChain();
         bundled.doFilter(new MockHttpServletRequest("POST", "/v2/repository/models/lenet5/load"),
                 new MockHttpServletResponse(), passed);

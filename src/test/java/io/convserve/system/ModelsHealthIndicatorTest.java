@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
-import io.convserve.api.PathRedaction;
+import io.convserve.serving.PathRedaction;
 import io.convserve.registry.ModelRegistry;
 import java.lang.reflect.Constructor;
 import java.nio.file.Files;

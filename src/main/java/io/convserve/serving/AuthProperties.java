@@ -1,4 +1,4 @@
-package io.convserve.api;
+package io.convserve.serving;
 
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;

@@ -1,4 +1,4 @@
-package io.convserve.api;
+package io.convserve.serving;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -8,10 +8,10 @@ import java.util.List;
  * The tensor datatypes of the Open Inference Protocol that a client may send. Every one is converted to the
  * model's FP32; integers must be whole and in range.
  */
-enum Datatype {
+public enum Datatype {
     FP32(4), FP64(8), FP16(2), INT8(1), INT16(2), INT32(4), INT64(8), UINT8(1), UINT16(2), UINT32(4), UINT64(8);
 
-    static final List<String> NAMES = Arrays.stream(values()).map(Enum::name).toList();
+    public static final List<String> NAMES = Arrays.stream(values()).map(Enum::name).toList();
 
     private final int bytes;
 
@@ -19,11 +19,11 @@ enum Datatype {
         this.bytes = bytes;
     }
 
-    int bytes() {
+    public int bytes() {
         return bytes;
     }
 
-    static Datatype parse(String name) {
+    public static Datatype parse(String name) {
         for (Datatype d : values()) {
             if (d.name().equals(name)) {
                 return d;
@@ -32,12 +32,12 @@ enum Datatype {
         return null;
     }
 
-    boolean isInteger() {
+    public boolean isInteger() {
         return this != FP32 && this != FP64 && this != FP16;
     }
 
     /** Smallest and largest value of an integer type (UINT64/INT64 as doubles). */
-    double min() {
+    public double min() {
         return switch (this) {
             case INT8 -> Byte.MIN_VALUE;
             case INT16 -> Short.MIN_VALUE;
@@ -48,7 +48,7 @@ enum Datatype {
         };
     }
 
-    double max() {
+    public double max() {
         return switch (this) {
             case INT8 -> Byte.MAX_VALUE;
             case INT16 -> Short.MAX_VALUE;
@@ -63,7 +63,7 @@ enum Datatype {
     }
 
     /** Reads element {@code i} of a little-endian buffer as a float. */
-    float read(ByteBuffer buffer, int i) {
+    public float read(ByteBuffer buffer, int i) {
         int at = i * bytes;
         return switch (this) {
             case FP32 -> buffer.getFloat(at);
@@ -81,7 +81,7 @@ enum Datatype {
     }
 
     /** IEEE 754 binary16 to float (Float.float16ToFloat arrives only in Java 20). */
-    static float halfToFloat(short half) {
+    public static float halfToFloat(short half) {
         int h = half & 0xFFFF;
         int sign = (h & 0x8000) << 16;
         int exponent = (h >>> 10) & 0x1F;
