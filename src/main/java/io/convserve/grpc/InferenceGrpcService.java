@@ -35,6 +35,7 @@ import io.convserve.serving.InferenceProperties;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,17 +70,26 @@ class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
         this.version = version;
     }
 
-    /** Answers with {@code work}'s result, or with the status its failure maps to. */
+    /**
+     * Answers with {@code work}'s result, or with the status its failure maps to. A call the client cancelled
+     * meanwhile (its deadline passed during the forward pass) takes no answer: grpc-java refuses it with CANCELLED.
+     */
     private static <T> void unary(StreamObserver<T> observer, Supplier<T> work) {
-        T result;
         try {
-            result = work.get();
-        } catch (RuntimeException e) {
-            observer.onError(Statuses.of(e));
-            return;
+            T result;
+            try {
+                result = work.get();
+            } catch (RuntimeException e) {
+                observer.onError(Statuses.of(e));
+                return;
+            }
+            observer.onNext(result);
+            observer.onCompleted();
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.CANCELLED) {
+                throw e;
+            }
         }
-        observer.onNext(result);
-        observer.onCompleted();
     }
 
     @Override
@@ -187,7 +197,9 @@ class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
         try {
             m = find(request.getModelName(), request.getModelVersion());
         } catch (RuntimeException e) {
-            observer.onError(Statuses.of(e));
+            unary(observer, () -> {
+                throw e;
+            });
             return;
         }
         unary(observer, () -> inference.request(m, () -> infer(m, request)));
