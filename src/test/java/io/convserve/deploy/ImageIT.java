@@ -27,6 +27,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class ImageIT {
 
+    private static final String MANAGEMENT_KEY = "image-it-management-key";
+
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static GenericContainer<?> container;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -46,6 +48,7 @@ class ImageIT {
         container = new GenericContainer<>(image)
                 .withImagePullPolicy(name -> false)
                 .withExposedPorts(8080)
+                .withEnv("INFERENCE_MANAGEMENT_KEYS", MANAGEMENT_KEY)
                 .withTmpFs(Map.of("/tmp", "rw,noexec,nosuid,size=256m"))
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
                         .withReadonlyRootfs(true)
@@ -72,10 +75,14 @@ class ImageIT {
 
     @Test
     void readyAndLiveOnTheHealthGroups() throws Exception {
-        HttpResponse<String> ready = send(HttpRequest.newBuilder(uri("/readyz")));
-        assertThat(ready.statusCode()).isEqualTo(200);
-        assertThat(JSON.readTree(ready.body()).path("components").path("models").path("details")
-                .path("serving").asInt()).isEqualTo(3);
+        HttpResponse<String> anonymous = send(HttpRequest.newBuilder(uri("/readyz")));
+        assertThat(anonymous.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(anonymous.body()).has("components")).as(anonymous.body()).isFalse();
+        // health details (model counts, reasons a model is unavailable) only for management-key holders
+        HttpResponse<String> manager = send(HttpRequest.newBuilder(uri("/readyz"))
+                .header("Authorization", "Bearer " + MANAGEMENT_KEY));
+        assertThat(JSON.readTree(manager.body()).path("components").path("models").path("details")
+                .path("serving").asInt()).as(manager.body()).isEqualTo(3);
         assertThat(send(HttpRequest.newBuilder(uri("/livez"))).statusCode()).isEqualTo(200);
     }
 
