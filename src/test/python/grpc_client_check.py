@@ -188,8 +188,13 @@ def main():
                     lambda: stub.ModelInfer(infer_request(images[:1]), metadata=[("authorization", "Bearer wrong")]))
         expect_code(grpc.StatusCode.PERMISSION_DENIED, lambda: stub.RepositoryModelUnload(
             pb.RepositoryModelUnloadRequest(model_name="lenet5"), metadata=auth), "management key")
+        # a deadline far shorter than the work: alexnet's batch of 8 takes hundreds of milliseconds, while a tiny
+        # lenet5 call can beat the client's deadline timer on a loaded machine
+        slow = pb.ModelInferRequest(model_name="alexnet")
+        slow.inputs.add(name="input", datatype="FP32", shape=[8, 3, 227, 227])
+        slow.raw_input_contents.append(np.zeros((8, 3, 227, 227), np.float32).tobytes())
         expect_code(grpc.StatusCode.DEADLINE_EXCEEDED,
-                    lambda: stub.ModelInfer(infer_request(images), metadata=auth, timeout=0.000001))
+                    lambda: stub.ModelInfer(slow, metadata=auth, timeout=0.005))
 
     def alexnet_request():
         request = pb.ModelInferRequest(model_name="alexnet")

@@ -590,6 +590,7 @@ class GrpcApiTest {
      * (src/test/python/grpc_client_check.py), run with {@code CONVSERVE_PYTHON}.
      */
     @Test
+    @org.junit.jupiter.api.Tag("python")
     void independentPythonClient() throws Exception {
         String python = System.getenv().getOrDefault("CONVSERVE_PYTHON", "python3");
         Process check = new ProcessBuilder(python, "-c", "import grpc, grpc_tools, numpy").redirectErrorStream(true)
