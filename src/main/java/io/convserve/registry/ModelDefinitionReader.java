@@ -111,6 +111,19 @@ public final class ModelDefinitionReader {
         return new ModelDefinition.TensorSpec(name instanceof String s ? s : "input", shape, "FP32", "NCHW");
     }
 
+    /** A torchvision size: a positive integer or a list of one or two; an integer comes back as a list of one. */
+    private static List<Integer> size(Object value, String field, String source, String expected) {
+        if (value == null) {
+            return null;
+        }
+        List<?> list = value instanceof List<?> l ? l : List.of(value);
+        if (list.isEmpty() || list.size() > 2 || !list.stream().allMatch(o -> o instanceof Integer i && i > 0)) {
+            throw new ModelLoadException(source + ": " + field + " must be " + expected + ", with positive integers. "
+                    + "Received: " + value);
+        }
+        return list.stream().map(o -> (Integer) o).toList();
+    }
+
     private static List<Integer> positiveInts(Object value, String field, String source) {
         if (value instanceof List<?> list && !list.isEmpty()) {
             List<Integer> out = new ArrayList<>();
@@ -145,9 +158,13 @@ public final class ModelDefinitionReader {
             throw new ModelLoadException(source + ": preprocessing.color must be \"grayscale\" or \"rgb\". Received: "
                     + color);
         }
-        List<Integer> resize = m.get("resize") == null ? null : positiveInts(m.get("resize"), "preprocessing.resize", source);
-        List<Integer> crop = m.get("center_crop") == null ? null
-                : positiveInts(m.get("center_crop"), "preprocessing.center_crop", source);
+        List<Integer> resize = size(m.get("resize"), "preprocessing.resize", source, "N (the shorter side becomes N, "
+                + "the aspect ratio is kept), [N] (the same) or [height, width]");
+        List<Integer> crop = size(m.get("center_crop"), "preprocessing.center_crop", source,
+                "N or [N] (a square) or [height, width]");
+        if (crop != null && crop.size() == 1) {
+            crop = List.of(crop.get(0), crop.get(0));
+        }
         Object scale = m.get("scale");
         if (scale != null && !(scale instanceof Number)) {
             throw new ModelLoadException(source + ": preprocessing.scale must be a number. Received: " + scale);

@@ -9,7 +9,8 @@ import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Decodes PNG and JPEG bytes with ImageIO (TwelveMonkeys' JPEG plugin when present). The size in the header is
+ * Decodes PNG and JPEG bytes with ImageIO (TwelveMonkeys' JPEG plugin, on the JDK's libjpeg); a JPEG's colours are
+ * converted as libjpeg converts them, without its ICC profile ({@link JpegColor}). The size in the header is
  * checked before any pixel is decoded, so a small file that declares a huge image never allocates it: the sides,
  * the pixels, and the decoded bytes (pixels x bytes per pixel of the image's own sample type, e.g. 8 for 16-bit
  * RGBA). A PNG's chunks are walked first: a chunk cut short or with a wrong CRC is a 400 naming the chunk.
@@ -70,11 +71,7 @@ public final class ImageDecoder {
             throw new ImageException("body is not a PNG or JPEG image (first bytes: " + hex(bytes) + ")", false);
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
-            if (!readers.hasNext()) {
-                throw new ImageException("no " + format + " decoder available", false);
-            }
-            ImageReader reader = readers.next();
+            ImageReader reader = reader(format);
             try {
                 reader.setInput(in, true, true);
                 int width = reader.getWidth(0);
@@ -98,7 +95,7 @@ public final class ImageDecoder {
                 }
                 java.util.List<String> warnings = new java.util.ArrayList<>();
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-                BufferedImage image = reader.read(0);
+                BufferedImage image = read(reader, format, bytes);
                 if (!warnings.isEmpty()) {
                     throw new ImageException("the " + format + " image is corrupt or truncated: " + warnings.get(0),
                             false);
@@ -116,6 +113,39 @@ public final class ImageDecoder {
             }
             throw new ImageException("the " + format + " image is corrupt or truncated: " + e.getMessage(), false);
         }
+    }
+
+    /**
+     * TwelveMonkeys' JPEG reader, whatever else is registered: its {@code readRaster} returns libjpeg's components
+     * unconverted, which {@link JpegColor} relies on.
+     */
+    private static ImageReader reader(String format) throws IOException {
+        if (format.equals("jpeg")) {
+            var spi = javax.imageio.spi.IIORegistry.getDefaultInstance()
+                    .getServiceProviderByClass(com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi.class);
+            if (spi == null) {
+                throw new IllegalStateException("TwelveMonkeys' JPEG reader is not registered with ImageIO");
+            }
+            return spi.createReaderInstance();
+        }
+        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
+        if (!readers.hasNext()) {
+            throw new ImageException("no " + format + " decoder available", false);
+        }
+        return readers.next();
+    }
+
+    /**
+     * A grey or three-component JPEG is read as its raw components and converted as libjpeg converts them
+     * ({@link JpegColor}): ImageIO would apply an embedded ICC profile, which the libraries models are trained with
+     * do not. CMYK and YCCK JPEGs and PNGs are read by ImageIO as they are.
+     */
+    private static BufferedImage read(ImageReader reader, String format, byte[] bytes) throws IOException {
+        JpegColor.Space space = format.equals("jpeg") ? JpegColor.space(bytes) : null;
+        if (space == null || space == JpegColor.Space.OTHER) {
+            return reader.read(0);
+        }
+        return JpegColor.toImage(reader.readRaster(0, null), space);
     }
 
     /** Bytes per decoded pixel: the widest of the image types the reader offers (at least 1). */

@@ -2,21 +2,24 @@ package io.convserve.serving;
 
 import io.convserve.model.Shape;
 import io.convserve.registry.ModelDefinition;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.Image;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.util.List;
 
 /**
- * Turns a decoded image into the model's input tensor as {@code model.json}'s {@code preprocessing} declares:
- * colour (grayscale/rgb), resize, center crop, invert, scale, then per-channel mean/std. Transparent pixels are
- * composited onto white. Without {@code resize}, the image is resized to the input's H x W as the last step, so an
- * image of any size fits.
+ * Turns a decoded image into the model's input tensor as {@code model.json}'s {@code preprocessing} declares, in
+ * the order of a torchvision pipeline on a PIL image: colour (grayscale/rgb), resize, center crop, then invert,
+ * scale and per-channel mean/std. Without {@code resize}, the image is resized to the input's H x W after the crop,
+ * so an image of any size fits.
  *
- * <p>Resizing uses Java 2D: area averaging when shrinking (no aliasing from large photos), bilinear when growing.
- * Grayscale is ITU-R BT.601 luma ({@code 0.299 R + 0.587 G + 0.114 B}), as PIL's {@code convert("L")}.
+ * <ul>
+ *   <li>{@code resize}: {@code N} or {@code [N]} scales the shorter side to N and the longer one to
+ *   {@code floor(N * long / short)} (torchvision's {@code Resize(N)}); {@code [H, W]} resizes to exactly that.
+ *   The filter is Pillow's bilinear, antialiased when shrinking ({@link PilResampler}).</li>
+ *   <li>{@code center_crop}: offsets {@code round((side - crop) / 2)}, ties to even, as torchvision's
+ *   {@code CenterCrop}; an image smaller than the crop is first enlarged to cover it.</li>
+ *   <li>Grayscale is PIL's {@code convert("L")}, applied before resizing; sample values are used as stored (an
+ *   embedded ICC profile is not applied) and transparent pixels are composited onto white ({@link Pixels}).</li>
+ * </ul>
  */
 public final class ImagePreprocessor {
 
@@ -26,37 +29,34 @@ public final class ImagePreprocessor {
     /** Row-major {@code [C, H, W]} floats for one example of a model with input {@code shape}. */
     public static float[] toTensor(BufferedImage source, ModelDefinition.Preprocessing p, Shape shape) {
         int channels = shape.channels();
-        BufferedImage image = onWhite(source);
+        boolean grey = p.color() != null ? p.color().equals("grayscale") : channels == 1;
+        Pixels image = Pixels.of(source);
+        image = grey ? image.grey() : image.rgb();
         List<Integer> resize = p.resize();
         if (resize != null) {
-            image = resize(image, resize.get(0), resize.get(1));
+            image = resize.size() == 1 ? resizeShorterSide(image, resize.get(0))
+                    : PilResampler.resize(image, resize.get(1), resize.get(0));
         }
         List<Integer> crop = p.centerCrop();
         if (crop != null) {
             image = centerCrop(image, crop.get(0), crop.get(1));
         }
-        if (image.getHeight() != shape.height() || image.getWidth() != shape.width()) {
-            image = resize(image, shape.height(), shape.width());
-        }
-        boolean grey = p.color() != null ? p.color().equals("grayscale") : channels == 1;
         int h = shape.height();
         int w = shape.width();
+        image = PilResampler.resize(image, w, h);
         float[] out = new float[channels * h * w];
         double scale = p.scale() == null ? 1.0 : p.scale();
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int rgb = image.getRGB(x, y);
-                double r = (rgb >> 16) & 0xFF;
-                double g = (rgb >> 8) & 0xFF;
-                double b = rgb & 0xFF;
-                for (int c = 0; c < channels; c++) {
-                    double v = grey ? 0.299 * r + 0.587 * g + 0.114 * b : (c == 0 ? r : c == 1 ? g : b);
+        for (int c = 0; c < channels; c++) {
+            int from = Math.min(c, image.channels - 1);
+            double mean = value(p.mean(), c, 0.0);
+            double std = value(p.std(), c, 1.0);
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    double v = image.get(x, y, from);
                     if (p.invert()) {
                         v = 255.0 - v;
                     }
-                    v *= scale;
-                    v = (v - value(p.mean(), c, 0.0)) / value(p.std(), c, 1.0);
-                    out[(c * h + y) * w + x] = (float) v;
+                    out[(c * h + y) * w + x] = (float) ((v * scale - mean) / std);
                 }
             }
         }
@@ -70,73 +70,21 @@ public final class ImagePreprocessor {
         return perChannel.get(Math.min(c, perChannel.size() - 1));
     }
 
-    /**
-     * An opaque RGB copy, transparent areas composited onto white. Grey images are copied sample by sample:
-     * Java 2D would treat their grey as linear and brighten it on the way to sRGB.
-     */
-    private static BufferedImage onWhite(BufferedImage source) {
-        if (source.getColorModel().getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_GRAY) {
-            return greyOnWhite(source);
-        }
-        BufferedImage rgb = new BufferedImage(source.getWidth(), source.getHeight(), BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = rgb.createGraphics();
-        try {
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, rgb.getWidth(), rgb.getHeight());
-            g.drawImage(source, 0, 0, null);
-        } finally {
-            g.dispose();
-        }
-        return rgb;
+    /** torchvision's {@code Resize(size)}: the shorter side becomes {@code size}, the longer one is truncated. */
+    static Pixels resizeShorterSide(Pixels image, int size) {
+        boolean portrait = image.width <= image.height;
+        int shorter = portrait ? image.width : image.height;
+        int longer = portrait ? image.height : image.width;
+        int scaled = Math.max(1, (int) ((long) size * longer / (double) shorter));
+        return portrait ? PilResampler.resize(image, size, scaled) : PilResampler.resize(image, scaled, size);
     }
 
-    private static BufferedImage greyOnWhite(BufferedImage source) {
-        java.awt.image.Raster raster = source.getRaster();
-        int bands = raster.getNumBands();
-        boolean alpha = source.getColorModel().hasAlpha() && bands > 1;
-        double greyMax = (1 << raster.getSampleModel().getSampleSize(0)) - 1;
-        double alphaMax = alpha ? (1 << raster.getSampleModel().getSampleSize(bands - 1)) - 1 : 1;
-        BufferedImage rgb = new BufferedImage(source.getWidth(), source.getHeight(), BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < source.getHeight(); y++) {
-            for (int x = 0; x < source.getWidth(); x++) {
-                double v = raster.getSample(x, y, 0) * 255.0 / greyMax;
-                if (alpha) {
-                    double a = raster.getSample(x, y, bands - 1) / alphaMax;
-                    v = v * a + 255.0 * (1 - a);
-                }
-                int g = (int) Math.round(v);
-                rgb.setRGB(x, y, (g << 16) | (g << 8) | g);
-            }
+    private static Pixels centerCrop(Pixels image, int height, int width) {
+        if (height > image.height || width > image.width) {
+            image = PilResampler.resize(image, Math.max(width, image.width), Math.max(height, image.height));
         }
-        return rgb;
-    }
-
-    static BufferedImage resize(BufferedImage image, int height, int width) {
-        if (image.getWidth() == width && image.getHeight() == height) {
-            return image;
-        }
-        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        try {
-            if (width < image.getWidth() || height < image.getHeight()) {
-                Image scaled = image.getScaledInstance(width, height, Image.SCALE_AREA_AVERAGING);
-                g.drawImage(scaled, 0, 0, null);
-            } else {
-                g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-                g.drawImage(image, 0, 0, width, height, null);
-            }
-        } finally {
-            g.dispose();
-        }
-        return out;
-    }
-
-    private static BufferedImage centerCrop(BufferedImage image, int height, int width) {
-        if (height > image.getHeight() || width > image.getWidth()) {
-            image = resize(image, Math.max(height, image.getHeight()), Math.max(width, image.getWidth()));
-        }
-        int top = (image.getHeight() - height) / 2;
-        int left = (image.getWidth() - width) / 2;
-        return image.getSubimage(left, top, width, height);
+        int top = (int) Math.rint((image.height - height) / 2.0);
+        int left = (int) Math.rint((image.width - width) / 2.0);
+        return image.crop(left, top, width, height);
     }
 }

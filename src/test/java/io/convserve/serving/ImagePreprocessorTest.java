@@ -89,4 +89,62 @@ class ImagePreprocessorTest {
             assertThat(v).isBetween(0f, 1f);
         }
     }
+
+    static BufferedImage gradient(int width, int height) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.setRGB(x, y, (x % 256) << 16 | (y % 256) << 8 | ((x + y) % 256));
+            }
+        }
+        return image;
+    }
+
+    /** torchvision's Resize(256): the shorter side becomes 256, the longer one floor(256 * long / short). */
+    @Test
+    void shorterSideResizeKeepsTheAspectRatio() {
+        Pixels landscape = ImagePreprocessor.resizeShorterSide(Pixels.of(gradient(640, 427)), 256);
+        Pixels portrait = ImagePreprocessor.resizeShorterSide(Pixels.of(gradient(300, 451)), 256);
+
+        assertThat(new int[] {landscape.width, landscape.height}).containsExactly(383, 256);
+        assertThat(new int[] {portrait.width, portrait.height}).containsExactly(256, 384);
+    }
+
+    /**
+     * Center crop offsets are round((side - crop) / 2) with ties to even, as torchvision's: 7 - 2 = 5 columns
+     * leave 2 on the left (round(2.5) = 2), 9 - 2 = 7 rows leave 4 above (round(3.5) = 4).
+     */
+    @Test
+    void centerCropRoundsTheOffsetLikeTorchvision() {
+        BufferedImage image = new BufferedImage(7, 9, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 9; y++) {
+            for (int x = 0; x < 7; x++) {
+                image.getRaster().setSample(x, y, 0, 10 * y + x);
+            }
+        }
+        ModelDefinition.Preprocessing crop = new ModelDefinition.Preprocessing("grayscale", null, List.of(2, 2), null,
+                null, null, false);
+
+        float[] x = ImagePreprocessor.toTensor(image, crop, Shape.chw(1, 2, 2));
+
+        assertThat(x).containsExactly(42, 43, 52, 53);
+    }
+
+    /** An image with an ICC profile gives its stored values, not values converted to sRGB. */
+    @Test
+    void storedSamplesAreUsedWithoutColourManagement() throws Exception {
+        java.awt.color.ICC_Profile adobeLike = java.awt.color.ICC_Profile.getInstance(java.awt.color.ColorSpace.CS_LINEAR_RGB);
+        java.awt.image.ComponentColorModel model = new java.awt.image.ComponentColorModel(
+                new java.awt.color.ICC_ColorSpace(adobeLike), false, false, java.awt.Transparency.OPAQUE,
+                java.awt.image.DataBuffer.TYPE_BYTE);
+        BufferedImage linear = new BufferedImage(model, model.createCompatibleWritableRaster(2, 1), false, null);
+        linear.getRaster().setPixel(0, 0, new int[] {10, 100, 200});
+        linear.getRaster().setPixel(1, 0, new int[] {255, 0, 64});
+        ModelDefinition.Preprocessing raw = new ModelDefinition.Preprocessing("rgb", null, null, null, null, null,
+                false);
+
+        float[] x = ImagePreprocessor.toTensor(linear, raw, Shape.chw(3, 1, 2));
+
+        assertThat(x).containsExactly(10, 255, 100, 0, 200, 64);
+    }
 }
