@@ -29,8 +29,11 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
     private final String multipartLimits;
+    private final Problems problems;
 
-    ApiExceptionHandler(org.springframework.beans.factory.ObjectProvider<MultipartProperties> multipart) {
+    ApiExceptionHandler(org.springframework.beans.factory.ObjectProvider<MultipartProperties> multipart,
+                        Problems problems) {
+        this.problems = problems;
         MultipartProperties m = multipart.getIfAvailable(MultipartProperties::new);
         this.multipartLimits = multipartLimits(m);
     }
@@ -49,7 +52,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     /** A body that grew past inference.max-request-bytes while a controller read it (chunked or gzip). */
     @ExceptionHandler(RequestTooLargeException.class)
     ResponseEntity<Object> tooLarge(RequestTooLargeException e) {
-        return Problems.response(HttpStatus.CONTENT_TOO_LARGE, e.getMessage());
+        return problems.response(HttpStatus.CONTENT_TOO_LARGE, e.getMessage());
     }
 
     /** A multipart body without a boundary, cut short or otherwise unparsable; over a limit: 413. */
@@ -66,14 +69,14 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         Throwable cause = e.getMostSpecificCause();
         String why = cause == e || cause.getMessage() == null ? e.getMessage()
                 : cause.getMessage().lines().findFirst().orElse("");
-        return Problems.response(HttpStatus.BAD_REQUEST, "multipart request body is malformed: " + why
+        return problems.response(HttpStatus.BAD_REQUEST, "multipart request body is malformed: " + why
                 + "; expected multipart/form-data with a boundary parameter and a file field 'data'");
     }
 
     private ResponseEntity<Object> uploadTooLarge(Exception e) {
         Throwable cause = e instanceof org.springframework.core.NestedRuntimeException n ? n.getMostSpecificCause() : e;
         String received = cause == e || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")";
-        return Problems.response(HttpStatus.CONTENT_TOO_LARGE, "multipart request body is too large" + received
+        return problems.response(HttpStatus.CONTENT_TOO_LARGE, "multipart request body is too large" + received
                 + "; " + multipartLimits);
     }
 
@@ -101,18 +104,18 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             case NOT_FOUND -> HttpStatus.NOT_FOUND;
             case TOO_LARGE -> HttpStatus.CONTENT_TOO_LARGE;
         };
-        return Problems.response(status, e.getMessage());
+        return problems.response(status, e.getMessage());
     }
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<Object> api(ApiException e) {
-        return Problems.response(e.status(), e.getMessage());
+        return problems.response(e.status(), e.getMessage());
     }
 
     /** A full queue: refused at once, nothing computed; Retry-After tells clients when to come back. */
     @ExceptionHandler(io.convserve.serving.Batcher.OverloadedException.class)
     ResponseEntity<Object> overloaded(RuntimeException e) {
-        ResponseEntity<Object> problem = Problems.response(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
+        ResponseEntity<Object> problem = problems.response(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
         return ResponseEntity.status(problem.getStatusCode()).headers(problem.getHeaders())
                 .header(HttpHeaders.RETRY_AFTER, "1").body(problem.getBody());
     }
@@ -120,30 +123,30 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     /** The request's deadline passed while it was queued: not computed. */
     @ExceptionHandler(io.convserve.serving.Batcher.TimedOutException.class)
     ResponseEntity<Object> timedOut(RuntimeException e) {
-        return Problems.response(HttpStatus.GATEWAY_TIMEOUT, e.getMessage());
+        return problems.response(HttpStatus.GATEWAY_TIMEOUT, e.getMessage());
     }
 
     @ExceptionHandler(ArchitectureException.class)
     ResponseEntity<Object> impossible(ArchitectureException e) {
-        return Problems.response(HttpStatus.UNPROCESSABLE_CONTENT, e.getMessage());
+        return problems.response(HttpStatus.UNPROCESSABLE_CONTENT, e.getMessage());
     }
 
     @ExceptionHandler({LayerConfigException.class, ModelLoadException.class})
     ResponseEntity<Object> malformed(RuntimeException e) {
-        return Problems.response(HttpStatus.BAD_REQUEST, e.getMessage());
+        return problems.response(HttpStatus.BAD_REQUEST, e.getMessage());
     }
 
     /** A JSON value of the wrong type that a reader did not check first: still the client's mistake. */
     @ExceptionHandler(tools.jackson.databind.exc.JsonNodeException.class)
     ResponseEntity<Object> wrongJsonType(RuntimeException e) {
         log.warn("unchecked JSON value type reached the handler: {}", e.getMessage());
-        return Problems.response(HttpStatus.BAD_REQUEST, "a JSON value has the wrong type: "
+        return problems.response(HttpStatus.BAD_REQUEST, "a JSON value has the wrong type: "
                 + e.getMessage().lines().findFirst().orElse(""));
     }
 
     @ExceptionHandler(ArithmeticException.class)
     ResponseEntity<Object> overflow(ArithmeticException e) {
-        return Problems.response(HttpStatus.UNPROCESSABLE_CONTENT,
+        return problems.response(HttpStatus.UNPROCESSABLE_CONTENT,
                 "the requested shape is too large: a size or count overflows 64-bit arithmetic (" + e.getMessage() + ")");
     }
 
@@ -154,7 +157,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             return tooLarge(tooLarge);
         }
         log.error("unhandled error", e);
-        return Problems.response(HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e.getClass().getSimpleName());
+        return problems.response(HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e.getClass().getSimpleName());
     }
 
     @Override
@@ -167,14 +170,14 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         }
         String cause = ex.getMostSpecificCause().getMessage();
         String first = cause == null ? "" : cause.lines().findFirst().orElse("");
-        return Problems.response(HttpStatus.BAD_REQUEST, "request body is not valid JSON: " + first);
+        return problems.response(HttpStatus.BAD_REQUEST, "request body is not valid JSON: " + first);
     }
 
     @Override
     protected ResponseEntity<Object> handleNoResourceFoundException(
             org.springframework.web.servlet.resource.NoResourceFoundException ex, HttpHeaders headers,
             HttpStatusCode status, WebRequest request) {
-        return Problems.response(HttpStatus.NOT_FOUND, "no route for " + ex.getHttpMethod() + " /"
+        return problems.response(HttpStatus.NOT_FOUND, "no route for " + ex.getHttpMethod() + " /"
                 + ex.getResourcePath() + "; the routes are listed at /v3/api-docs");
     }
 

@@ -28,7 +28,7 @@ final class DesignProblem {
 
     /** The error as a problem with the failing layer, or null when the fault is not in one layer (e.g. the input). */
     @SuppressWarnings("unchecked")
-    static ResponseEntity<Object> locate(RuntimeException error, Map<String, Object> architecture,
+    static ResponseEntity<Object> locate(Problems problems, RuntimeException error, Map<String, Object> architecture,
                                          List<Integer> requestInput, int batch) {
         boolean inALayer = error instanceof ArchitectureException || error instanceof ArithmeticException
                 || error.getCause() instanceof LayerConfigException;
@@ -46,7 +46,7 @@ final class DesignProblem {
                 layers.add(Layers.fromConfig(i, (Map<String, Object>) config));
             } catch (LayerConfigException e) {
                 Object name = config.get("name");
-                return problem(HttpStatus.BAD_REQUEST, error, i, name instanceof String s ? s : null,
+                return problem(problems, HttpStatus.BAD_REQUEST, error, i, name instanceof String s ? s : null,
                         rows(input, layers, batch));
             }
         }
@@ -58,7 +58,7 @@ final class DesignProblem {
             try {
                 current = layer.outputShape(current);
             } catch (ArchitectureException | ArithmeticException e) {
-                return problem(HttpStatus.UNPROCESSABLE_CONTENT, error, layer.index(), layer.name(),
+                return problem(problems, HttpStatus.UNPROCESSABLE_CONTENT, error, layer.index(), layer.name(),
                         rows(input, layers.subList(0, layer.index()), batch));
             }
         }
@@ -86,9 +86,9 @@ final class DesignProblem {
         }
     }
 
-    private static ResponseEntity<Object> problem(HttpStatus status, RuntimeException error, int index, String name,
-                                                  List<LayerSummary> before) {
-        ProblemDetail problem = Problems.of(status, error instanceof ModelLoadException || error instanceof ArchitectureException
+    private static ResponseEntity<Object> problem(Problems problems, HttpStatus status, RuntimeException error,
+                                                  int index, String name, List<LayerSummary> before) {
+        ProblemDetail problem = problems.of(status, error instanceof ModelLoadException || error instanceof ArchitectureException
                 ? error.getMessage()
                 : "the requested shape is too large: a size or count overflows 64-bit arithmetic (" + error.getMessage() + ")");
         problem.setProperty("layer_index", index);

@@ -18,13 +18,15 @@ import org.springframework.web.bind.annotation.RestController;
 class ErrorJsonController implements ErrorController {
 
     private final String tooLarge;
+    private final Problems problems;
 
-    ErrorJsonController(InferenceProperties inference,
+    ErrorJsonController(Problems problems, InferenceProperties inference,
                         org.springframework.beans.factory.ObjectProvider<
                                 org.springframework.boot.servlet.autoconfigure.MultipartProperties> multipart,
                         org.springframework.core.env.Environment environment) {
         org.springframework.util.unit.DataSize form = environment.getProperty("server.tomcat.max-http-form-post-size",
                 org.springframework.util.unit.DataSize.class, org.springframework.util.unit.DataSize.ofMegabytes(2));
+        this.problems = problems;
         this.tooLarge = "request body is too large: the limit is " + inference.maxRequestBytes() + " bytes "
                 + "(inference.max-request-bytes); for multipart bodies "
                 + ApiExceptionHandler.multipartLimits(multipart.getIfAvailable(
@@ -46,6 +48,6 @@ class ErrorJsonController implements ErrorController {
         String detail = status == HttpStatus.PAYLOAD_TOO_LARGE
                 ? tooLarge
                 : status.getReasonPhrase() + (uri != null ? ": " + uri : "");
-        return Problems.response(status, detail);
+        return problems.response(status, detail);
     }
 }

@@ -12,24 +12,23 @@ import org.springframework.http.ResponseEntity;
  * makes them: Spring MVC's answers go through {@link #response}, the servlet filters' and Tomcat's through
  * {@link #json}.
  */
+@org.springframework.stereotype.Component
 public final class Problems {
 
     static final String TYPE_BASE = "https://convserve.io/problems/";
 
-    private Problems() {
-    }
+    private final PathRedaction redaction;
 
-    /** Registers the folders whose absolute paths error messages must not reveal. */
-    static void redact(java.util.Map<String, String> prefixes) {
-        PathRedaction.register(prefixes);
+    public Problems(PathRedaction redaction) {
+        this.redaction = redaction;
     }
 
     /** The message with the service's folders replaced by their names ({@code <repository>}, {@code <tmp>}). */
-    static String redacted(String message) {
-        return PathRedaction.redacted(message);
+    String redacted(String message) {
+        return redaction.redact(message);
     }
 
-    static ProblemDetail of(HttpStatusCode status, String rawDetail) {
+    ProblemDetail of(HttpStatusCode status, String rawDetail) {
         String detail = redacted(rawDetail);
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
         problem.setType(URI.create(TYPE_BASE + status.value()));
@@ -38,7 +37,7 @@ public final class Problems {
     }
 
     /** {@link #of}'s fields as one JSON object, for writers outside Spring MVC (servlet filters, Tomcat's valve). */
-    public static String json(int status, String rawDetail) {
+    public String json(int status, String rawDetail) {
         ProblemDetail problem = of(HttpStatusCode.valueOf(status), rawDetail);
         java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
         body.put("type", problem.getType().toString());
@@ -52,7 +51,7 @@ public final class Problems {
     private static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder()
             .build();
 
-    static ResponseEntity<Object> response(HttpStatusCode status, String detail) {
+    ResponseEntity<Object> response(HttpStatusCode status, String detail) {
         return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(of(status, detail));
     }
 }

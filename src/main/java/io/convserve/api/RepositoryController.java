@@ -21,9 +21,11 @@ import org.springframework.web.bind.annotation.RestController;
 class RepositoryController {
 
     private final ModelRegistry registry;
+    private final io.convserve.serving.PathRedaction redaction;
 
-    RepositoryController(ModelRegistry registry) {
+    RepositoryController(ModelRegistry registry, io.convserve.serving.PathRedaction redaction) {
         this.registry = registry;
+        this.redaction = redaction;
     }
 
     @PostMapping("/v2/repository/index")
@@ -32,7 +34,7 @@ class RepositoryController {
     List<Map<String, Object>> index(@RequestBody(required = false) Map<String, Object> request) {
         boolean readyOnly = request != null && Boolean.TRUE.equals(request.get("ready"));
         List<Map<String, Object>> index = new ArrayList<>();
-        for (RepositoryIndex.Entry e : RepositoryIndex.entries(registry, readyOnly)) {
+        for (RepositoryIndex.Entry e : RepositoryIndex.entries(registry, redaction, readyOnly)) {
             index.add(entry(e.name(), e.version(), e.state(), e.reason()));
         }
         return index;

@@ -23,10 +23,12 @@ class ServerController {
 
     private final ModelRegistry registry;
     private final String version;
+    private final Problems problems;
 
     /** The version is the build's (META-INF/build-info.properties, written by the Maven build). */
-    ServerController(ModelRegistry registry, ObjectProvider<BuildProperties> build) {
+    ServerController(ModelRegistry registry, ObjectProvider<BuildProperties> build, Problems problems) {
         this.registry = registry;
+        this.problems = problems;
         BuildProperties info = build.getIfAvailable();
         this.version = info == null ? "unknown" : info.getVersion();
     }
@@ -51,7 +53,7 @@ class ServerController {
             return ResponseEntity.ok(Map.of("ready", true));
         }
         // the RFC 9457 fields of every other error (docs/design.md#errors), plus Triton's "ready"
-        org.springframework.http.ProblemDetail problem = Problems.of(HttpStatus.SERVICE_UNAVAILABLE,
+        org.springframework.http.ProblemDetail problem = problems.of(HttpStatus.SERVICE_UNAVAILABLE,
                 "models not available: " + unavailable);
         Map<String, Object> body = new java.util.LinkedHashMap<>();
         body.put("type", problem.getType().toString());

@@ -56,9 +56,11 @@ class SummaryController {
     private final ModelDefinitionReader reader = new ModelDefinitionReader();
 
     private final int maxLayers;
+    private final Problems problems;
 
-    SummaryController(ModelLookup lookup, LimitsProperties limits) {
+    SummaryController(ModelLookup lookup, LimitsProperties limits, Problems problems) {
         this.lookup = lookup;
+        this.problems = problems;
         this.maxLayers = limits.maxSummaryLayers();
     }
 
@@ -152,7 +154,7 @@ class SummaryController {
                     : toShape(request.inputShape(), definition.architecture().inputShape());
             summary = definition.architecture().summarize(input, batch);
         } catch (ModelLoadException | ArchitectureException | ArithmeticException e) {
-            ResponseEntity<Object> located = DesignProblem.locate(e, architecture, request.inputShape(), batch);
+            ResponseEntity<Object> located = DesignProblem.locate(problems, e, architecture, request.inputShape(), batch);
             if (located == null) {
                 throw e;
             }

@@ -60,10 +60,13 @@ class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
     private final InferenceProperties properties;
     private final ModelConfigs configs;
     private final String version;
+    private final PathRedaction redaction;
 
     InferenceGrpcService(ModelRegistry registry, InferenceService inference, InferenceProperties properties,
-                         ModelConfigs configs, @Value("${info.app.version:0.1.0}") String version) {
+                         ModelConfigs configs, @Value("${info.app.version:0.1.0}") String version,
+                         PathRedaction redaction) {
         this.registry = registry;
+        this.redaction = redaction;
         this.inference = inference;
         this.properties = properties;
         this.configs = configs;
@@ -74,13 +77,13 @@ class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
      * Answers with {@code work}'s result, or with the status its failure maps to. A call the client cancelled
      * meanwhile (its deadline passed during the forward pass) takes no answer: grpc-java refuses it with CANCELLED.
      */
-    private static <T> void unary(StreamObserver<T> observer, Supplier<T> work) {
+    private <T> void unary(StreamObserver<T> observer, Supplier<T> work) {
         try {
             T result;
             try {
                 result = work.get();
             } catch (RuntimeException e) {
-                observer.onError(Statuses.of(e));
+                observer.onError(Statuses.of(e, redaction));
                 return;
             }
             observer.onNext(result);
@@ -183,7 +186,7 @@ class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
         if (!registry.contains(name)) {
             String reason = registry.unavailable().get(name);
             if (reason != null) {
-                throw Status.UNAVAILABLE.withDescription(PathRedaction.redacted("model '" + name + "' is not ready: "
+                throw Status.UNAVAILABLE.withDescription(redaction.redact("model '" + name + "' is not ready: "
                         + reason))
                         .asRuntimeException();
             }

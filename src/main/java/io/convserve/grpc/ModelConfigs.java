@@ -28,10 +28,12 @@ import org.springframework.stereotype.Component;
 class ModelConfigs {
 
     private final ModelRegistry registry;
+    private final io.convserve.serving.PathRedaction redaction;
     private final InferenceService inference;
 
-    ModelConfigs(ModelRegistry registry, InferenceService inference) {
+    ModelConfigs(ModelRegistry registry, InferenceService inference, io.convserve.serving.PathRedaction redaction) {
         this.registry = registry;
+        this.redaction = redaction;
         this.inference = inference;
     }
 
@@ -87,7 +89,7 @@ class ModelConfigs {
     /** Every model folder with its versions: READY, or UNAVAILABLE with the reason (left out when readyOnly). */
     RepositoryIndexResponse index(boolean readyOnly) {
         RepositoryIndexResponse.Builder index = RepositoryIndexResponse.newBuilder();
-        for (RepositoryIndex.Entry e : RepositoryIndex.entries(registry, readyOnly)) {
+        for (RepositoryIndex.Entry e : RepositoryIndex.entries(registry, redaction, readyOnly)) {
             index.addModels(RepositoryIndexResponse.ModelIndex.newBuilder().setName(e.name())
                     .setVersion(e.version() == null ? "" : e.version()).setState(e.state())
                     .setReason(e.reason() == null ? "" : e.reason()));

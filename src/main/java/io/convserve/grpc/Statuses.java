@@ -23,7 +23,7 @@ final class Statuses {
     private Statuses() {
     }
 
-    static StatusRuntimeException of(RuntimeException e) {
+    static StatusRuntimeException of(RuntimeException e, PathRedaction redaction) {
         if (e instanceof StatusRuntimeException s) {
             return s;
         }
@@ -52,6 +52,6 @@ final class Statuses {
             return Status.INTERNAL.withDescription("internal error: " + e.getClass().getSimpleName())
                     .asRuntimeException();
         }
-        return status.withDescription(PathRedaction.redacted(e.getMessage())).asRuntimeException();
+        return status.withDescription(redaction.redact(e.getMessage())).asRuntimeException();
     }
 }

@@ -19,10 +19,27 @@ import org.springframework.stereotype.Component;
 @Component
 public class PathRedaction {
 
-    /** Folder prefixes that never appear in an answer, with what stands for them (set at start-up). */
-    private static volatile Map<String, String> redactions = Map.of();
+    /** Folder prefixes that never appear in an answer, longest first, with what stands for them. */
+    private final Map<String, String> redactions;
 
-    PathRedaction(ModelRegistry registry) {
+    @org.springframework.beans.factory.annotation.Autowired
+    public PathRedaction(ModelRegistry registry) {
+        this(folders(registry));
+    }
+
+    /** Redacts the given folder prefixes ({@code /srv/models} to {@code <repository>}, ...). */
+    public PathRedaction(Map<String, String> prefixes) {
+        Map<String, String> sorted = new TreeMap<>(Comparator.comparingInt(String::length).reversed()
+                .thenComparing(Comparator.naturalOrder()));
+        prefixes.forEach((k, v) -> {
+            if (k != null && k.length() > 1) {
+                sorted.put(k, v);
+            }
+        });
+        this.redactions = Collections.unmodifiableMap(sorted);
+    }
+
+    private static Map<String, String> folders(ModelRegistry registry) {
         Map<String, String> prefixes = new LinkedHashMap<>();
         Path repository = registry.repository().toAbsolutePath().normalize();
         prefixes.put(repository.toString(), "<repository>");
@@ -33,23 +50,11 @@ public class PathRedaction {
         }
         prefixes.put(Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize().toString(), "<tmp>");
         prefixes.put(System.getProperty("user.home"), "~");
-        register(prefixes);
+        return prefixes;
     }
 
-    /** Registers the folders whose absolute paths answers must not reveal. */
-    public static void register(Map<String, String> prefixes) {
-        Map<String, String> sorted = new TreeMap<>(Comparator.comparingInt(String::length).reversed()
-                .thenComparing(Comparator.naturalOrder()));
-        prefixes.forEach((k, v) -> {
-            if (k != null && k.length() > 1) {
-                sorted.put(k, v);
-            }
-        });
-        redactions = Collections.unmodifiableMap(sorted);
-    }
-
-    /** The text with the service's folders replaced by their names ({@code <repository>}, {@code <tmp>}). */
-    public static String redacted(String message) {
+    /** The text with the repository, temporary and home folders replaced where a path starts (as in error bodies). */
+    public String redact(String message) {
         if (message == null) {
             return null;
         }
@@ -60,10 +65,5 @@ public class PathRedaction {
                     Matcher.quoteReplacement(e.getValue()));
         }
         return out;
-    }
-
-    /** The text with the repository, temporary and home folders replaced where a path starts (as in error bodies). */
-    public String redact(String text) {
-        return redacted(text);
     }
 }

@@ -17,7 +17,7 @@ public final class RepositoryIndex {
     }
 
     /** Every model folder with its versions; folders without a served version are left out when {@code readyOnly}. */
-    public static List<Entry> entries(ModelRegistry registry, boolean readyOnly) {
+    public static List<Entry> entries(ModelRegistry registry, PathRedaction redaction, boolean readyOnly) {
         Map<String, String> failures = registry.failures();
         Map<String, String> unavailable = registry.unavailable();
         List<Entry> index = new ArrayList<>();
@@ -26,11 +26,11 @@ public final class RepositoryIndex {
             String lastFailure = failures.get(name);
             for (String v : versions) {
                 index.add(new Entry(name, v, "READY", lastFailure == null ? null
-                        : PathRedaction.redacted("still serving; the last load failed: " + lastFailure)));
+                        : redaction.redact("still serving; the last load failed: " + lastFailure)));
             }
             if (versions.isEmpty() && !readyOnly) {
                 index.add(new Entry(name, null, "UNAVAILABLE",
-                        PathRedaction.redacted(unavailable.getOrDefault(name, "not loaded"))));
+                        redaction.redact(unavailable.getOrDefault(name, "not loaded"))));
             }
         }
         return index;

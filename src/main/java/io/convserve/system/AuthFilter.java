@@ -38,8 +38,10 @@ class AuthFilter extends OncePerRequestFilter {
     }
 
     private final ApiKeys keys;
+    private final ProblemResponses problems;
 
-    AuthFilter(ApiKeys keys) {
+    AuthFilter(ApiKeys keys, ProblemResponses problems) {
+        this.problems = problems;
         this.keys = keys;
     }
 
@@ -52,17 +54,17 @@ class AuthFilter extends OncePerRequestFilter {
                 ? ApiKeys.Access.INFERENCE : ApiKeys.Access.OPEN;
         ApiKeys.Refusal refusal = keys.check(access, presentedKey(request));
         if (refusal == ApiKeys.Refusal.DISABLED) {
-            ProblemResponses.write(response, 403, ApiKeys.DISABLED_MESSAGE);
+            problems.write(response, 403, ApiKeys.DISABLED_MESSAGE);
             return;
         }
         if (refusal == ApiKeys.Refusal.MISSING) {
             response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"convserve\"");
-            ProblemResponses.write(response, 401, request.getMethod() + " " + request.getRequestURI() + " needs "
+            problems.write(response, 401, request.getMethod() + " " + request.getRequestURI() + " needs "
                     + ApiKeys.needed(access) + ": send \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\"");
             return;
         }
         if (refusal == ApiKeys.Refusal.WRONG) {
-            ProblemResponses.write(response, 403, "the key sent is not " + ApiKeys.needed(access) + " for "
+            problems.write(response, 403, "the key sent is not " + ApiKeys.needed(access) + " for "
                     + request.getMethod() + " " + request.getRequestURI());
             return;
         }

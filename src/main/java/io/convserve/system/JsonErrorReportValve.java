@@ -15,6 +15,12 @@ import org.springframework.http.HttpStatus;
  */
 public class JsonErrorReportValve extends ErrorReportValve {
 
+    private final Problems problems;
+
+    JsonErrorReportValve(Problems problems) {
+        this.problems = problems;
+    }
+
     @Override
     protected void report(Request request, Response response, Throwable throwable) {
         int status = response.getStatus();
@@ -32,7 +38,7 @@ public class JsonErrorReportValve extends ErrorReportValve {
             response.setCharacterEncoding("UTF-8");
             Writer writer = response.getReporter();
             if (writer != null) {
-                writer.write(Problems.json(status, detail));
+                writer.write(problems.json(status, detail));
                 response.finishResponse();
             }
         } catch (IOException | IllegalStateException e) {

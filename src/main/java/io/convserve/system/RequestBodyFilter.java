@@ -29,8 +29,10 @@ import org.springframework.web.filter.OncePerRequestFilter;
 class RequestBodyFilter extends OncePerRequestFilter {
 
     private final long maxBytes;
+    private final ProblemResponses problems;
 
-    RequestBodyFilter(InferenceProperties properties) {
+    RequestBodyFilter(InferenceProperties properties, ProblemResponses problems) {
+        this.problems = problems;
         this.maxBytes = properties.maxRequestBytes();
     }
 
@@ -73,8 +75,8 @@ class RequestBodyFilter extends OncePerRequestFilter {
         }
     }
 
-    private static void reject(HttpServletResponse response, int status, String message) throws IOException {
-        ProblemResponses.write(response, status, message);
+    private void reject(HttpServletResponse response, int status, String message) throws IOException {
+        problems.write(response, status, message);
     }
 
     static final class InflatedTooLarge extends RequestTooLargeException {

@@ -206,7 +206,7 @@ class AuthApiTest {
     @Test
     void withoutAManagementKeyManagementIsDisabled() throws Exception {
         AuthFilter filter = new AuthFilter(new ApiKeys(new AuthProperties(List.of(), null, List.of()),
-                RepositoryProperties.defaults().withRepository(repository.toString())));
+                RepositoryProperties.defaults().withRepository(repository.toString())), ProblemResponsesTesting.plain());
         MockHttpServletRequest request = new MockHttpServletRequest("POST", "/v2/repository/models/lenet5/load");
         request.addHeader("Authorization", "Bearer anything");
         MockHttpServletResponse response = new MockHttpServletResponse();
@@ -220,7 +220,7 @@ class AuthApiTest {
         assertThat(chain.getRequest()).isNull();
 
         AuthFilter bundled = new AuthFilter(new ApiKeys(new AuthProperties(List.of(), null, List.of()),
-                RepositoryProperties.defaults()));
+                RepositoryProperties.defaults()), ProblemResponsesTesting.plain());
         MockFilterChain passed = new MockFilterChain();
         bundled.doFilter(new MockHttpServletRequest("POST", "/v2/repository/models/lenet5/load"),
                 new MockHttpServletResponse(), passed);

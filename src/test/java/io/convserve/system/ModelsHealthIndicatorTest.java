@@ -6,7 +6,6 @@ import static org.mockito.Mockito.when;
 
 import io.convserve.serving.PathRedaction;
 import io.convserve.registry.ModelRegistry;
-import java.lang.reflect.Constructor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,10 +28,7 @@ class ModelsHealthIndicatorTest {
                 "broken", "model 'broken' version 1: " + repository + "/broken/1/weights.npz (Is a directory)",
                 "other", "cannot read " + home + "/models/x.npz: java.nio.file.AccessDeniedException: "
                         + System.getProperty("java.io.tmpdir") + "/upload-1/x.npz"));
-        Constructor<PathRedaction> constructor = PathRedaction.class.getDeclaredConstructor(ModelRegistry.class);
-        constructor.setAccessible(true);
-
-        Health health = new ModelsHealthIndicator(registry, constructor.newInstance(registry)).health();
+        Health health = new ModelsHealthIndicator(registry, new PathRedaction(registry)).health();
 
         assertThat(health.getStatus()).isEqualTo(Status.DOWN);
         @SuppressWarnings("unchecked")

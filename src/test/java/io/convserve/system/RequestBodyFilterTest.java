@@ -14,7 +14,7 @@ import org.springframework.mock.web.MockHttpServletResponse;
 /** Request bodies are bounded before they are read into memory, compressed or not. */
 class RequestBodyFilterTest {
 
-    final RequestBodyFilter filter = new RequestBodyFilter(InferenceProperties.defaults().withMaxRequestBytes(1000));
+    final RequestBodyFilter filter = new RequestBodyFilter(InferenceProperties.defaults().withMaxRequestBytes(1000), ProblemResponsesTesting.plain());
 
     static MockHttpServletRequest post(byte[] body) {
         MockHttpServletRequest request = new MockHttpServletRequest("POST", "/v2/models/lenet5/infer");
@@ -41,7 +41,7 @@ class RequestBodyFilterTest {
         try (GZIPOutputStream gzip = new GZIPOutputStream(compressed)) {
             gzip.write(new byte[10_000_000]);
         }
-        RequestBodyFilter filter = new RequestBodyFilter(InferenceProperties.defaults().withMaxRequestBytes(100_000));
+        RequestBodyFilter filter = new RequestBodyFilter(InferenceProperties.defaults().withMaxRequestBytes(100_000), ProblemResponsesTesting.plain());
         MockHttpServletRequest request = post(compressed.toByteArray());
         request.addHeader("Content-Encoding", "gzip");
         MockFilterChain chain = new MockFilterChain();
