@@ -49,7 +49,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return size == null ? -1 : size.toBytes();
     }
 
-    /** A body that grew past inference.max-request-bytes while a controller read it (chunked or gzip). */
+    /** A body that grew past inference.limits.max-request-bytes while a controller read it (chunked or gzip). */
     @ExceptionHandler(RequestTooLargeException.class)
     ResponseEntity<Object> tooLarge(RequestTooLargeException e) {
         return problems.response(HttpStatus.CONTENT_TOO_LARGE, e.getMessage());

@@ -1,6 +1,6 @@
 package io.convserve.api;
 
-import io.convserve.serving.InferenceProperties;
+import io.convserve.serving.LimitsProperties;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.boot.webmvc.error.ErrorController;
@@ -20,15 +20,15 @@ class ErrorJsonController implements ErrorController {
     private final String tooLarge;
     private final Problems problems;
 
-    ErrorJsonController(Problems problems, InferenceProperties inference,
+    ErrorJsonController(Problems problems, LimitsProperties limits,
                         org.springframework.beans.factory.ObjectProvider<
                                 org.springframework.boot.servlet.autoconfigure.MultipartProperties> multipart,
                         org.springframework.core.env.Environment environment) {
         org.springframework.util.unit.DataSize form = environment.getProperty("server.tomcat.max-http-form-post-size",
                 org.springframework.util.unit.DataSize.class, org.springframework.util.unit.DataSize.ofMegabytes(2));
         this.problems = problems;
-        this.tooLarge = "request body is too large: the limit is " + inference.maxRequestBytes() + " bytes "
-                + "(inference.max-request-bytes); for multipart bodies "
+        this.tooLarge = "request body is too large: the limit is " + limits.maxRequestBytes() + " bytes "
+                + "(inference.limits.max-request-bytes); for multipart bodies "
                 + ApiExceptionHandler.multipartLimits(multipart.getIfAvailable(
                         org.springframework.boot.servlet.autoconfigure.MultipartProperties::new))
                 + "; for form bodies " + form.toBytes() + " bytes (server.tomcat.max-http-form-post-size)";

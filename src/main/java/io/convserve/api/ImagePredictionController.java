@@ -1,10 +1,10 @@
 package io.convserve.api;
 
+import io.convserve.serving.LimitsProperties;
 import io.convserve.registry.LoadedModel;
 import io.convserve.serving.ImageDecoder;
 import io.convserve.serving.ImagePreprocessor;
 import io.convserve.serving.InferenceService;
-import io.convserve.serving.InferenceProperties;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -42,11 +42,11 @@ class ImagePredictionController {
     private final InferenceService inference;
     private final ImageDecoder decoder;
 
-    ImagePredictionController(ModelLookup lookup, InferenceService inference, InferenceProperties properties,
+    ImagePredictionController(ModelLookup lookup, InferenceService inference,
                               LimitsProperties limits) {
         this.lookup = lookup;
         this.inference = inference;
-        this.decoder = new ImageDecoder(properties.maxImageSide(), properties.maxImagePixels(),
+        this.decoder = new ImageDecoder(limits.maxImageSide(), limits.maxImagePixels(),
                 limits.maxDecodedImageBytes());
     }
 

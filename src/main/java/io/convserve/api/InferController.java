@@ -1,10 +1,10 @@
 package io.convserve.api;
 
+import io.convserve.serving.LimitsProperties;
 import io.convserve.model.Network;
 import io.convserve.registry.LoadedModel;
 import io.convserve.serving.InferenceRequests;
 import io.convserve.serving.InferenceService;
-import io.convserve.serving.InferenceProperties;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.ArrayList;
@@ -25,15 +25,13 @@ class InferController {
 
     private final ModelLookup lookup;
     private final InferenceService inference;
-    private final InferenceProperties properties;
     private final LimitsProperties limits;
 
-    InferController(ModelLookup lookup, InferenceService inference, InferenceProperties properties,
+    InferController(ModelLookup lookup, InferenceService inference,
                     LimitsProperties limits) {
         this.limits = limits;
         this.lookup = lookup;
         this.inference = inference;
-        this.properties = properties;
     }
 
     @PostMapping({"/v2/models/{model}/infer", "/v2/models/{model}/versions/{version}/infer"})
@@ -66,7 +64,7 @@ class InferController {
                 : request.outputs();
         Set<String> layers = InferenceRequests.requestedLayers(m,
                 wanted.stream().map(InferRequestReader.Output::name).toList(), input.shape()[0],
-                properties.maxResponseValues());
+                limits.maxResponseValues());
         Map<String, InferenceService.Result> results = inference.infer(m, input.values(), input.shape(), layers,
                 request.timeoutMicros());
         List<InferResponseWriter.Tensor> tensors = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.convserve.api;
 
+import io.convserve.serving.LimitsProperties;
 import org.springframework.http.HttpStatus;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;

@@ -1,5 +1,6 @@
 package io.convserve.api;
 
+import io.convserve.serving.LimitsProperties;
 import io.convserve.registry.LoadedModel;
 import io.convserve.serving.InferenceService;
 import io.swagger.v3.oas.annotations.Operation;

@@ -1,5 +1,6 @@
 package io.convserve.api;
 
+import io.convserve.serving.LimitsProperties;
 import io.convserve.model.Architecture;
 import io.convserve.model.ArchitectureException;
 import io.convserve.model.LayerSummary;

@@ -2,7 +2,7 @@ package io.convserve.grpc;
 
 import io.convserve.protocol.GRPCInferenceServiceGrpc;
 import io.convserve.registry.ModelRegistry;
-import io.convserve.serving.InferenceProperties;
+import io.convserve.serving.LimitsProperties;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -26,7 +26,7 @@ import org.springframework.stereotype.Component;
  * The gRPC server (grpc-java, Netty transport) in the Spring Boot process: the inference service behind the API key
  * interceptor, standard health ({@code grpc.health.v1}: {@code ""} while the process serves, the inference service's
  * name while every model is ready) and server reflection for grpcurl. Messages larger than
- * {@code inference.max-request-bytes} are refused with RESOURCE_EXHAUSTED from their length prefix, before their
+ * {@code inference.limits.max-request-bytes} are refused with RESOURCE_EXHAUSTED from their length prefix, before their
  * bytes are buffered. It stops before the inference service closes, letting calls in flight finish.
  */
 @Component
@@ -38,7 +38,7 @@ public class GrpcServer implements SmartLifecycle {
     static final String SERVICE = GRPCInferenceServiceGrpc.SERVICE_NAME;
 
     private final GrpcProperties properties;
-    private final InferenceProperties inference;
+    private final LimitsProperties limits;
     private final InferenceGrpcService service;
     private final ApiKeyInterceptor keys;
     private final ModelRegistry registry;
@@ -46,10 +46,10 @@ public class GrpcServer implements SmartLifecycle {
     private ScheduledExecutorService readiness;
     private volatile Server server;
 
-    GrpcServer(GrpcProperties properties, InferenceProperties inference, InferenceGrpcService service,
+    GrpcServer(GrpcProperties properties, LimitsProperties limits, InferenceGrpcService service,
                ApiKeyInterceptor keys, ModelRegistry registry) {
         this.properties = properties;
-        this.inference = inference;
+        this.limits = limits;
         this.service = service;
         this.keys = keys;
         this.registry = registry;
@@ -57,7 +57,7 @@ public class GrpcServer implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
-        int maxMessage = (int) Math.min(Integer.MAX_VALUE, inference.maxRequestBytes());
+        int maxMessage = (int) Math.min(Integer.MAX_VALUE, limits.maxRequestBytes());
         Server s = NettyServerBuilder.forAddress(new InetSocketAddress(properties.port()))
                 .maxInboundMessageSize(maxMessage)
                 .addService(ServerInterceptors.intercept(service, keys))

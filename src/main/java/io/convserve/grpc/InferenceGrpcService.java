@@ -31,7 +31,7 @@ import io.convserve.serving.InferenceRequests;
 import io.convserve.serving.InferenceService;
 import io.convserve.serving.PathRedaction;
 import io.convserve.serving.ServerInfo;
-import io.convserve.serving.InferenceProperties;
+import io.convserve.serving.LimitsProperties;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
@@ -57,18 +57,18 @@ class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
 
     private final ModelRegistry registry;
     private final InferenceService inference;
-    private final InferenceProperties properties;
+    private final LimitsProperties limits;
     private final ModelConfigs configs;
     private final String version;
     private final PathRedaction redaction;
 
-    InferenceGrpcService(ModelRegistry registry, InferenceService inference, InferenceProperties properties,
+    InferenceGrpcService(ModelRegistry registry, InferenceService inference, LimitsProperties limits,
                          ModelConfigs configs, @Value("${info.app.version:0.1.0}") String version,
                          PathRedaction redaction) {
         this.registry = registry;
         this.redaction = redaction;
         this.inference = inference;
-        this.properties = properties;
+        this.limits = limits;
         this.configs = configs;
         this.version = version;
     }
@@ -229,7 +229,7 @@ class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
         String outputName = m.definition().outputName();
         List<String> wanted = request.getOutputsCount() == 0 ? List.of(outputName)
                 : request.getOutputsList().stream().map(ModelInferRequest.InferRequestedOutputTensor::getName).toList();
-        Set<String> layers = InferenceRequests.requestedLayers(m, wanted, shape[0], properties.maxResponseValues());
+        Set<String> layers = InferenceRequests.requestedLayers(m, wanted, shape[0], limits.maxResponseValues());
         List<Integer> classification = new ArrayList<>();
         for (int i = 0; i < wanted.size(); i++) {
             classification.add(request.getOutputsCount() == 0 ? 0 : classification(request.getOutputs(i)));

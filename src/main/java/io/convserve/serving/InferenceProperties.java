@@ -4,15 +4,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * Scheduler settings and the request limits every protocol applies, under {@code inference.*} (the repository's
- * settings are {@link io.convserve.registry.RepositoryProperties}).
+ * Scheduler settings, under {@code inference.*} (the repository's settings are
+ * {@link io.convserve.registry.RepositoryProperties}, the request limits {@link LimitsProperties}).
  *
  * @param maxBatchSize  the largest batch one request may send (Triton's {@code max_batch_size})
- * @param maxImageSide  the largest width or height of an image sent to /predictions, checked before decoding
- * @param maxImagePixels the largest number of pixels of such an image
- * @param maxRequestBytes the largest request body, after gzip decompression (413 beyond)
- * @param maxResponseValues the most tensor values one infer response may carry (the model's output plus the
- *                       layer outputs a request names); a request asking for more is refused before computing
  * @param dynamicBatching merge queued requests of one model into one forward pass (docs/design.md#serving-engine)
  * @param maxQueueDelay  how long the oldest queued request may wait for others to join its batch
  *                       (Triton's max_queue_delay_microseconds; 0: batch only what is already queued)
@@ -24,10 +19,6 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("inference")
 public record InferenceProperties(@DefaultValue("64") int maxBatchSize,
-                                  @DefaultValue("4096") int maxImageSide,
-                                  @DefaultValue("40000000") long maxImagePixels,
-                                  @DefaultValue("16777216") long maxRequestBytes,
-                                  @DefaultValue("33554432") long maxResponseValues,
                                   @DefaultValue("true") boolean dynamicBatching,
                                   @DefaultValue("0us") java.time.Duration maxQueueDelay,
                                   @DefaultValue("256") int maxQueueSize,
@@ -44,12 +35,6 @@ public record InferenceProperties(@DefaultValue("64") int maxBatchSize,
 
     /** Settings as the defaults give them, for tests and tools. */
     public static InferenceProperties defaults() {
-        return new InferenceProperties(64, 4096, 40_000_000L, 16_777_216L, 33_554_432L, true, java.time.Duration.ZERO, 256, java.time.Duration.ZERO, 1, 0, java.util.Map.of());
-    }
-
-    /** These settings with another request body limit. */
-    public InferenceProperties withMaxRequestBytes(long bytes) {
-        return new InferenceProperties(maxBatchSize, maxImageSide, maxImagePixels, bytes, maxResponseValues, dynamicBatching, maxQueueDelay, maxQueueSize, defaultTimeout,
-                instances, threads, models);
+        return new InferenceProperties(64, true, java.time.Duration.ZERO, 256, java.time.Duration.ZERO, 1, 0, java.util.Map.of());
     }
 }

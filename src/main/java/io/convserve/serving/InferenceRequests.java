@@ -141,7 +141,7 @@ public final class InferenceRequests {
             throw new InvalidRequestException(InvalidRequestException.Kind.TOO_LARGE, "the requested outputs "
                     + wanted + " would hold " + values * batch + " values for batch size " + batch
                     + ", more than the limit of " + maxResponseValues
-                    + " (inference.max-response-values); request fewer layer outputs or a smaller batch");
+                    + " (inference.limits.max-response-values); request fewer layer outputs or a smaller batch");
         }
         return layers;
     }

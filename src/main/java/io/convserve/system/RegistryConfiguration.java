@@ -1,7 +1,7 @@
 package io.convserve.system;
 
 import io.convserve.serving.AuthProperties;
-import io.convserve.api.LimitsProperties;
+import io.convserve.serving.LimitsProperties;
 import io.convserve.serving.InferenceProperties;
 import io.convserve.registry.ModelRegistry;
 import io.convserve.registry.RepositoryProperties;

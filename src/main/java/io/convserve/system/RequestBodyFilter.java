@@ -1,7 +1,7 @@
 package io.convserve.system;
 
 import io.convserve.api.RequestTooLargeException;
-import io.convserve.serving.InferenceProperties;
+import io.convserve.serving.LimitsProperties;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -20,7 +20,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Bounds every request body to {@code inference.max-request-bytes} (413 at once when Content-Length says more,
+ * Bounds every request body to {@code inference.limits.max-request-bytes} (413 at once when Content-Length says more,
  * 413 as soon as a chunked body grows past it) and accepts {@code Content-Encoding: gzip}, decompressed on the
  * fly under the same bound, so a gzip bomb answers 413 instead of filling the heap.
  */
@@ -31,9 +31,9 @@ class RequestBodyFilter extends OncePerRequestFilter {
     private final long maxBytes;
     private final ProblemResponses problems;
 
-    RequestBodyFilter(InferenceProperties properties, ProblemResponses problems) {
+    RequestBodyFilter(LimitsProperties limits, ProblemResponses problems) {
         this.problems = problems;
-        this.maxBytes = properties.maxRequestBytes();
+        this.maxBytes = limits.maxRequestBytes();
     }
 
     @Override
@@ -47,7 +47,7 @@ class RequestBodyFilter extends OncePerRequestFilter {
         }
         if (request.getContentLengthLong() > maxBytes) {
             reject(response, 413, "request body is " + request.getContentLengthLong() + " bytes; the limit is "
-                    + maxBytes + " bytes (inference.max-request-bytes)");
+                    + maxBytes + " bytes (inference.limits.max-request-bytes)");
             return;
         }
         InputStream body;
@@ -82,8 +82,8 @@ class RequestBodyFilter extends OncePerRequestFilter {
     static final class InflatedTooLarge extends RequestTooLargeException {
         InflatedTooLarge(long maxBytes, boolean decompressed) {
             super(decompressed ? "request body exceeds " + maxBytes + " bytes (after decompression); the limit is set "
-                    + "by inference.max-request-bytes"
-                    : "request body exceeds the limit of " + maxBytes + " bytes (inference.max-request-bytes); it "
+                    + "by inference.limits.max-request-bytes"
+                    : "request body exceeds the limit of " + maxBytes + " bytes (inference.limits.max-request-bytes); it "
                     + "was sent without Content-Length and grew past the limit while it was read");
         }
     }

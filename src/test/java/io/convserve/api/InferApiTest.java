@@ -565,7 +565,7 @@ class InferApiTest extends ValidatedApiTest {
         java.util.Arrays.fill(body, (byte) ' ');
         HttpJson.Response r = http.postBytes("/v2/models/lenet5/infer", body, Map.of("Content-Type", "application/json"));
         assertThat(r.status()).isEqualTo(413);
-        assertThat(r.json().get("error").asString()).contains("16777216", "inference.max-request-bytes");
+        assertThat(r.json().get("error").asString()).contains("16777216", "inference.limits.max-request-bytes");
     }
 
     /** JSON nested 100,000 deep (a parser stack bomb) is refused with 400 on the infer and summary routes. */
@@ -630,7 +630,7 @@ class InferApiTest extends ValidatedApiTest {
 
         assertThat(r.status()).isEqualTo(413);
         assertThat(r.json().get("error").asString()).contains("38535168 values", "33554432",
-                "inference.max-response-values");
+                "inference.limits.max-response-values");
         assertThat(http.get("/v2/models/vgg16/stats").json().get("model_stats").get(0).get("execution_count").asLong())
                 .isEqualTo(executionsBefore);
     }

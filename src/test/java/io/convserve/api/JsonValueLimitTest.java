@@ -3,7 +3,7 @@ package io.convserve.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.convserve.api.LimitsProperties;
+import io.convserve.serving.LimitsProperties;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -41,7 +41,7 @@ class JsonValueLimitTest {
         assertThat(JsonValueLimit.limit(LimitsProperties.defaults(), 64, 784)).isEqualTo(64 * 784 + 4096);
         assertThat(JsonValueLimit.rule(LimitsProperties.defaults(), "lenet5", 64, 784))
                 .contains("model 'lenet5' takes at most 64 x 784 = 50176 values", "inference.limits.max-request-values");
-        assertThat(JsonValueLimit.limit(new LimitsProperties(1000, 10_000, 1), 64, 784)).isEqualTo(1000);
+        assertThat(JsonValueLimit.limit(LimitsProperties.defaults().withMaxRequestValues(1000, 1), 64, 784)).isEqualTo(1000);
     }
 
     /** The measurement behind the limit: 16 MiB of "0.1," as a tree, and refused by counting. */

@@ -21,12 +21,12 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Request limits, with small limits so that the bodies stay small: a body that grows past
- * {@code inference.max-request-bytes} while it is read (chunked, or gzip without Content-Length) is a 413 naming the
+ * {@code inference.limits.max-request-bytes} while it is read (chunked, or gzip without Content-Length) is a 413 naming the
  * limit on every route that reads a body; malformed multipart bodies are 400 and oversized ones 413 naming the
  * multipart limits. Every answer is the usual JSON error.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "inference.max-request-bytes=200000",
+        "inference.limits.max-request-bytes=200000",
         "spring.servlet.multipart.max-file-size=100KB",
         "spring.servlet.multipart.max-request-size=100KB"})
 class RequestLimitsApiTest {
@@ -88,13 +88,13 @@ class RequestLimitsApiTest {
                 Answer chunked = post(path, chunked(image), "Content-Type", type);
                 assertThat(chunked.status()).as(path + " chunked " + type).isEqualTo(413);
                 assertThat(chunked.error()).as(path).contains("exceeds the limit of 200000 bytes",
-                        "inference.max-request-bytes");
+                        "inference.limits.max-request-bytes");
             }
             Answer gzip = post(path, HttpRequest.BodyPublishers.ofByteArray(gzip(image)), "Content-Type", "image/png",
                     "Content-Encoding", "gzip");
             assertThat(gzip.status()).as(path + " gzip").isEqualTo(413);
             assertThat(gzip.error()).as(path).contains("200000 bytes (after decompression)",
-                    "inference.max-request-bytes");
+                    "inference.limits.max-request-bytes");
         }
     }
 
@@ -106,12 +106,12 @@ class RequestLimitsApiTest {
                 "/v2/repository/models/lenet5/load", "/v2/repository/index")) {
             Answer chunked = post(path, chunked(spaces), "Content-Type", "application/json");
             assertThat(chunked.status()).as(path + " chunked").isEqualTo(413);
-            assertThat(chunked.error()).as(path).contains("200000 bytes", "inference.max-request-bytes");
+            assertThat(chunked.error()).as(path).contains("200000 bytes", "inference.limits.max-request-bytes");
             Answer gzip = post(path, HttpRequest.BodyPublishers.ofByteArray(gzip(spaces)), "Content-Type",
                     "application/json", "Content-Encoding", "gzip");
             assertThat(gzip.status()).as(path + " gzip").isEqualTo(413);
             assertThat(gzip.error()).as(path).contains("200000 bytes (after decompression)",
-                    "inference.max-request-bytes");
+                    "inference.limits.max-request-bytes");
         }
     }
 
@@ -205,7 +205,7 @@ class RequestLimitsApiTest {
 
     @Test
     void containerRefusalsOfLargeBodiesNameTheLimits() {
-        assertThat(errors.tooLargeDetail()).contains("200000 bytes (inference.max-request-bytes)",
+        assertThat(errors.tooLargeDetail()).contains("200000 bytes (inference.limits.max-request-bytes)",
                 "102400 bytes per request (spring.servlet.multipart.max-request-size)",
                 "2097152 bytes (server.tomcat.max-http-form-post-size)");
     }

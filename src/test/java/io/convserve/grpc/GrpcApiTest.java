@@ -362,7 +362,7 @@ class GrpcApiTest {
 
     @Test
     void aMessageOverTheRequestLimitIsResourceExhausted() {
-        // 17 MiB: over inference.max-request-bytes (16 MiB), refused from the length prefix
+        // 17 MiB: over inference.limits.max-request-bytes (16 MiB), refused from the length prefix
         var tooLarge = failure(() -> client.modelInfer(lenet(1).setRawInputContents(0,
                 ByteString.copyFrom(new byte[17 << 20])).build()));
         assertThat(tooLarge.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);

@@ -23,8 +23,7 @@ class BatchingSettingsTest {
 
     static InferenceProperties config(Map<String, InferenceProperties.ModelOverrides> models) {
         InferenceProperties d = InferenceProperties.defaults();
-        return new InferenceProperties(d.maxBatchSize(), d.maxImageSide(), d.maxImagePixels(),
-                d.maxRequestBytes(), d.maxResponseValues(), d.dynamicBatching(),
+        return new InferenceProperties(d.maxBatchSize(), d.dynamicBatching(),
                 d.maxQueueDelay(), d.maxQueueSize(), d.defaultTimeout(), d.instances(), d.threads(), models);
     }
 

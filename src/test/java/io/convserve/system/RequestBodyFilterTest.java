@@ -1,7 +1,7 @@
 package io.convserve.system;
 
 import io.convserve.api.RequestTooLargeException;
-import io.convserve.serving.InferenceProperties;
+import io.convserve.serving.LimitsProperties;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -14,7 +14,7 @@ import org.springframework.mock.web.MockHttpServletResponse;
 /** Request bodies are bounded before they are read into memory, compressed or not. */
 class RequestBodyFilterTest {
 
-    final RequestBodyFilter filter = new RequestBodyFilter(InferenceProperties.defaults().withMaxRequestBytes(1000), ProblemResponsesTesting.plain());
+    final RequestBodyFilter filter = new RequestBodyFilter(LimitsProperties.defaults().withMaxRequestBytes(1000), ProblemResponsesTesting.plain());
 
     static MockHttpServletRequest post(byte[] body) {
         MockHttpServletRequest request = new MockHttpServletRequest("POST", "/v2/models/lenet5/infer");
@@ -41,7 +41,7 @@ class RequestBodyFilterTest {
         try (GZIPOutputStream gzip = new GZIPOutputStream(compressed)) {
             gzip.write(new byte[10_000_000]);
         }
-        RequestBodyFilter filter = new RequestBodyFilter(InferenceProperties.defaults().withMaxRequestBytes(100_000), ProblemResponsesTesting.plain());
+        RequestBodyFilter filter = new RequestBodyFilter(LimitsProperties.defaults().withMaxRequestBytes(100_000), ProblemResponsesTesting.plain());
         MockHttpServletRequest request = post(compressed.toByteArray());
         request.addHeader("Content-Encoding", "gzip");
         MockFilterChain chain = new MockFilterChain();
