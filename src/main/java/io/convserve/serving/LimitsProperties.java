@@ -21,6 +21,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxImagePixels      the largest number of pixels of such an image
  * @param maxDecodedImageBytes the most bytes such an image may take once decoded (width x height x bytes per pixel
  *                            as its header declares), checked before decoding
+ * @param bodyReadTimeout     how long a request body may take to arrive, plus its length at {@code minBodyRate}:
+ *                            past that the client gets 408 and the connection is closed (bodies are read without
+ *                            holding a thread, so a slow client costs a connection, not a worker)
+ * @param minBodyRate         bytes per second a body must average, beyond {@code bodyReadTimeout}
+ * @param maxPendingBodies    connections whose request body is still arriving; beyond, 503 at once
+ * @param maxMultipartReads   multipart and form bodies read at the same time (the servlet container parses those with
+ *                            blocking reads, each holding a thread); beyond, 503 at once
  */
 @ConfigurationProperties("inference.limits")
 public record LimitsProperties(@DefaultValue("16777216") long maxRequestBytes,
@@ -29,7 +36,11 @@ public record LimitsProperties(@DefaultValue("16777216") long maxRequestBytes,
                                @DefaultValue("10000") int maxSummaryLayers,
                                @DefaultValue("4096") int maxImageSide,
                                @DefaultValue("40000000") long maxImagePixels,
-                               @DefaultValue("67108864") long maxDecodedImageBytes) {
+                               @DefaultValue("67108864") long maxDecodedImageBytes,
+                               @DefaultValue("10s") java.time.Duration bodyReadTimeout,
+                               @DefaultValue("65536") long minBodyRate,
+                               @DefaultValue("1000") int maxPendingBodies,
+                               @DefaultValue("32") int maxMultipartReads) {
 
     /** JSON values a request may hold besides its tensor data (names, shapes, parameters, outputs). */
     public static final long REQUEST_OVERHEAD_VALUES = 4096;
@@ -37,18 +48,24 @@ public record LimitsProperties(@DefaultValue("16777216") long maxRequestBytes,
     /** The limits as the defaults give them, for tests and tools. */
     public static LimitsProperties defaults() {
         return new LimitsProperties(16L * 1024 * 1024, 0, 32L * 1024 * 1024, 10_000, 4096, 40_000_000L,
-                64L * 1024 * 1024);
+                64L * 1024 * 1024, java.time.Duration.ofSeconds(10), 65536, 1000, 32);
     }
 
     /** These limits with another request body limit. */
     public LimitsProperties withMaxRequestBytes(long bytes) {
         return new LimitsProperties(bytes, maxRequestValues, maxResponseValues, maxSummaryLayers, maxImageSide,
-                maxImagePixels, maxDecodedImageBytes);
+                maxImagePixels, maxDecodedImageBytes, bodyReadTimeout, minBodyRate, maxPendingBodies, maxMultipartReads);
     }
 
     /** These limits with another JSON value limit and decoded image limit. */
     public LimitsProperties withMaxRequestValues(long values, long decodedImageBytes) {
         return new LimitsProperties(maxRequestBytes, values, maxResponseValues, maxSummaryLayers, maxImageSide,
-                maxImagePixels, decodedImageBytes);
+                maxImagePixels, decodedImageBytes, bodyReadTimeout, minBodyRate, maxPendingBodies, maxMultipartReads);
+    }
+
+    /** These limits with another body read deadline and cap on bodies still arriving. */
+    public LimitsProperties withBodyReading(java.time.Duration timeout, long minRate, int pending, int multipart) {
+        return new LimitsProperties(maxRequestBytes, maxRequestValues, maxResponseValues, maxSummaryLayers,
+                maxImageSide, maxImagePixels, maxDecodedImageBytes, timeout, minRate, pending, multipart);
     }
 }

@@ -1,17 +1,19 @@
 package io.convserve.system;
 
-import io.convserve.api.RequestTooLargeException;
+import io.convserve.api.InferBodyLimits;
 import io.convserve.serving.LimitsProperties;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPInputStream;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -20,52 +22,166 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Bounds every request body to {@code inference.limits.max-request-bytes} (413 at once when Content-Length says more,
- * 413 as soon as a chunked body grows past it) and accepts {@code Content-Encoding: gzip}, decompressed on the
- * fly under the same bound, so a gzip bomb answers 413 instead of filling the heap.
+ * Every request body, before the application sees it:
+ * <ul>
+ *   <li>bounded by {@link InferBodyLimits} (413 at once when Content-Length says more, as soon as a chunked or
+ *       gzip body grows past it); {@code Content-Encoding: gzip} is decompressed under the same bound, so a gzip bomb
+ *       answers 413 instead of filling the heap;</li>
+ *   <li>read without blocking a thread ({@link BodyReader}): a client trickling its body holds a connection, not one
+ *       of the threads that serve everyone else, and gets 408 past {@code inference.limits.body-read-timeout} plus
+ *       its length at {@code min-body-rate}; at most {@code max-pending-bodies} bodies arrive at once;</li>
+ *   <li>multipart and form bodies, which the container parses itself with blocking reads, at most
+ *       {@code max-multipart-reads} at once.</li>
+ * </ul>
+ * It runs after every other filter (authentication first: an unauthorised body is never read), since the filters
+ * before it see the request once, on its first dispatch.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 5)
+@Order(Ordered.LOWEST_PRECEDENCE - 100)
 class RequestBodyFilter extends OncePerRequestFilter {
 
-    private final long maxBytes;
+    private final InferBodyLimits bodyLimits;
     private final ProblemResponses problems;
+    private final long timeoutMillis;
+    private final long minBodyRate;
+    private final int maxPending;
+    private final AtomicInteger pending = new AtomicInteger();
+    private final Semaphore multipartReads;
+    private final int maxMultipart;
 
-    RequestBodyFilter(LimitsProperties limits, ProblemResponses problems) {
+    RequestBodyFilter(InferBodyLimits bodyLimits, LimitsProperties limits, ProblemResponses problems) {
+        this.bodyLimits = bodyLimits;
         this.problems = problems;
-        this.maxBytes = limits.maxRequestBytes();
+        this.timeoutMillis = limits.bodyReadTimeout().toMillis();
+        this.minBodyRate = Math.max(1, limits.minBodyRate());
+        this.maxPending = limits.maxPendingBodies();
+        this.maxMultipart = limits.maxMultipartReads();
+        this.multipartReads = new Semaphore(maxMultipart);
+    }
+
+    @Override
+    protected boolean shouldNotFilterAsyncDispatch() {
+        return false; // the dispatch that follows a completed body read is where the application gets the body
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        if (request.getDispatcherType() == DispatcherType.ASYNC) {
+            byte[] body = (byte[]) request.getAttribute(BodyReader.BODY);
+            if (body == null) {
+                chain.doFilter(request, response);
+                return;
+            }
+            request.removeAttribute(BodyReader.BODY);
+            InferBodyLimits.Limit limit = bodyLimits.forPath(request.getRequestURI());
+            boolean gzip = isGzip(request);
+            InputStream in = new ByteArrayInputStream(body);
+            if (gzip) {
+                try {
+                    in = new GZIPInputStream(in);
+                } catch (IOException e) {
+                    reject(response, 400, "request body is not valid gzip: " + e.getMessage());
+                    return;
+                }
+            }
+            pass(request, response, chain, in, limit, gzip);
+            return;
+        }
         String encoding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
         boolean identity = encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity");
         if (!identity && !encoding.equalsIgnoreCase("gzip")) {
             reject(response, 415, "Content-Encoding '" + encoding + "' is not supported; send gzip or identity");
             return;
         }
-        if (request.getContentLengthLong() > maxBytes) {
-            reject(response, 413, "request body is " + request.getContentLengthLong() + " bytes; the limit is "
-                    + maxBytes + " bytes (inference.limits.max-request-bytes)");
+        long declared = request.getContentLengthLong();
+        if (!hasBody(request, declared)) {
+            chain.doFilter(request, response);
             return;
         }
-        InputStream body;
-        if (identity) {
-            body = request.getInputStream();
+        InferBodyLimits.Limit limit = bodyLimits.forPath(request.getRequestURI());
+        if (declared > limit.bytes()) {
+            reject(response, 413, "request body is " + declared + " bytes; the limit is " + limit.bytes() + " bytes ("
+                    + limit.rule() + ")");
+            return;
+        }
+        if (parsedByContainer(request)) {
+            readBlocking(request, response, chain, limit, identity);
         } else {
-            try {
-                body = new GZIPInputStream(request.getInputStream());
-            } catch (IOException e) {
-                reject(response, 400, "request body is not valid gzip: " + e.getMessage());
-                return;
-            }
+            readWithoutBlocking(request, response, declared, limit);
+        }
+    }
+
+    private void readBlocking(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                              InferBodyLimits.Limit limit, boolean identity) throws ServletException, IOException {
+        if (!multipartReads.tryAcquire()) {
+            refuseBusy(response, maxMultipart + " multipart or form bodies are being read already (the limit, "
+                    + "inference.limits.max-multipart-reads); retry shortly");
+            return;
         }
         try {
-            chain.doFilter(new Decompressed(request, new Bounded(body, maxBytes, !identity), !identity), response);
+            InputStream body = request.getInputStream();
+            if (!identity) {
+                try {
+                    body = new GZIPInputStream(body);
+                } catch (IOException e) {
+                    reject(response, 400, "request body is not valid gzip: " + e.getMessage());
+                    return;
+                }
+            }
+            pass(request, response, chain, body, limit, !identity);
+        } finally {
+            multipartReads.release();
+        }
+    }
+
+    private void readWithoutBlocking(HttpServletRequest request, HttpServletResponse response, long declared,
+                                     InferBodyLimits.Limit limit) throws IOException {
+        if (pending.incrementAndGet() > maxPending) {
+            pending.decrementAndGet();
+            refuseBusy(response, maxPending + " request bodies are arriving already (the limit, "
+                    + "inference.limits.max-pending-bodies); retry shortly");
+            return;
+        }
+        long known = declared >= 0 ? declared : limit.bytes();
+        long deadline = timeoutMillis + known * 1000 / minBodyRate;
+        String tooSlow = "request body did not arrive within " + deadline + " ms (inference.limits.body-read-timeout, "
+                + timeoutMillis + " ms, plus " + (declared >= 0 ? "its " + declared : "the limit of " + known)
+                + " bytes at inference.limits.min-body-rate, " + minBodyRate + " bytes/s)";
+        String tooLarge = "request body exceeds the limit of " + limit.bytes() + " bytes (" + limit.rule() + "); it "
+                + "was sent without Content-Length and grew past the limit while it was read";
+        AsyncContext async = request.startAsync(request, response);
+        async.setTimeout(deadline);
+        BodyReader reader = new BodyReader(async, request.getInputStream(), declared, limit.bytes(), tooLarge, tooSlow,
+                new BodyReader.Owner() {
+                    @Override
+                    public void finished() {
+                        pending.decrementAndGet();
+                    }
+
+                    @Override
+                    public void refuse(HttpServletResponse r, int status, String message) throws IOException {
+                        reject(r, status, message);
+                    }
+                });
+        async.addListener(reader);
+        request.getInputStream().setReadListener(reader);
+    }
+
+    /** Hands the (decompressed) body to the application, bounded; a bound passed while it reads answers 413. */
+    private void pass(HttpServletRequest request, HttpServletResponse response, FilterChain chain, InputStream body,
+                      InferBodyLimits.Limit limit, boolean gzip) throws ServletException, IOException {
+        String tooLarge = gzip
+                ? "request body exceeds " + limit.bytes() + " bytes (after decompression); the limit is set by "
+                + limit.rule()
+                : "request body exceeds the limit of " + limit.bytes() + " bytes (" + limit.rule() + "); it was sent "
+                + "without Content-Length and grew past the limit while it was read";
+        try {
+            chain.doFilter(new BodyStreams.Decompressed(request, new BodyStreams.Bounded(body, limit.bytes(), tooLarge),
+                    gzip), response);
         } catch (ServletException | RuntimeException e) {
             Throwable cause = e;
-            while (cause != null && !(cause instanceof InflatedTooLarge)) {
+            while (cause != null && !(cause instanceof BodyStreams.InflatedTooLarge)) {
                 cause = cause.getCause();
             }
             if (cause == null || response.isCommitted()) {
@@ -75,113 +191,34 @@ class RequestBodyFilter extends OncePerRequestFilter {
         }
     }
 
+    private static boolean isGzip(HttpServletRequest request) {
+        String encoding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
+        return encoding != null && encoding.equalsIgnoreCase("gzip");
+    }
+
+    private static boolean hasBody(HttpServletRequest request, long declared) {
+        String method = request.getMethod();
+        boolean bodyMethod = "POST".equals(method) || "PUT".equals(method) || "PATCH".equals(method);
+        return bodyMethod && declared != 0;
+    }
+
+    /** Multipart and form bodies: the container parses them from the socket itself (getParts, getParameter). */
+    private static boolean parsedByContainer(HttpServletRequest request) {
+        String type = request.getContentType();
+        if (type == null) {
+            return false;
+        }
+        String t = type.toLowerCase(Locale.ROOT);
+        return t.startsWith("multipart/") || t.startsWith("application/x-www-form-urlencoded");
+    }
+
+    private void refuseBusy(HttpServletResponse response, String message) throws IOException {
+        response.setHeader("Retry-After", "1");
+        response.setHeader("Connection", "close");
+        reject(response, 503, message);
+    }
+
     private void reject(HttpServletResponse response, int status, String message) throws IOException {
         problems.write(response, status, message);
-    }
-
-    static final class InflatedTooLarge extends RequestTooLargeException {
-        InflatedTooLarge(long maxBytes, boolean decompressed) {
-            super(decompressed ? "request body exceeds " + maxBytes + " bytes (after decompression); the limit is set "
-                    + "by inference.limits.max-request-bytes"
-                    : "request body exceeds the limit of " + maxBytes + " bytes (inference.limits.max-request-bytes); it "
-                    + "was sent without Content-Length and grew past the limit while it was read");
-        }
-    }
-
-    private static final class Bounded extends InputStream {
-        private final InputStream in;
-        private final long maxBytes;
-        private final boolean decompressed;
-        private long read;
-
-        Bounded(InputStream in, long maxBytes, boolean decompressed) {
-            this.in = in;
-            this.maxBytes = maxBytes;
-            this.decompressed = decompressed;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = in.read();
-            if (b >= 0 && ++read > maxBytes) {
-                throw new InflatedTooLarge(maxBytes, decompressed);
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buffer, int off, int len) throws IOException {
-            int n = in.read(buffer, off, len);
-            if (n > 0 && (read += n) > maxBytes) {
-                throw new InflatedTooLarge(maxBytes, decompressed);
-            }
-            return n;
-        }
-    }
-
-    private static final class Decompressed extends HttpServletRequestWrapper {
-        private final ServletInputStream stream;
-        private final boolean decompressed;
-
-        Decompressed(HttpServletRequest request, InputStream body, boolean decompressed) {
-            super(request);
-            this.decompressed = decompressed;
-            this.stream = new ServletInputStream() {
-                private boolean finished;
-
-                @Override
-                public int read() throws IOException {
-                    int b = body.read();
-                    finished = b < 0;
-                    return b;
-                }
-
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                    int n = body.read(b, off, len);
-                    finished = n < 0;
-                    return n;
-                }
-
-                @Override
-                public boolean isFinished() {
-                    return finished;
-                }
-
-                @Override
-                public boolean isReady() {
-                    return true;
-                }
-
-                @Override
-                public void setReadListener(ReadListener listener) {
-                    throw new UnsupportedOperationException("blocking reads only");
-                }
-            };
-        }
-
-        @Override
-        public ServletInputStream getInputStream() {
-            return stream;
-        }
-
-        @Override
-        public String getHeader(String name) {
-            if (decompressed && (HttpHeaders.CONTENT_ENCODING.equalsIgnoreCase(name)
-                    || HttpHeaders.CONTENT_LENGTH.equalsIgnoreCase(name))) {
-                return null;
-            }
-            return super.getHeader(name);
-        }
-
-        @Override
-        public int getContentLength() {
-            return decompressed ? -1 : super.getContentLength();
-        }
-
-        @Override
-        public long getContentLengthLong() {
-            return decompressed ? -1 : super.getContentLengthLong();
-        }
     }
 }

@@ -4,7 +4,16 @@ import io.convserve.api.RequestTooLargeException;
 import io.convserve.serving.LimitsProperties;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import io.convserve.api.InferBodyLimits;
+import io.convserve.registry.ModelRegistry;
+import io.convserve.serving.InferenceService;
+import jakarta.servlet.DispatcherType;
 import java.io.ByteArrayOutputStream;
+import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockFilterChain;
@@ -14,7 +23,16 @@ import org.springframework.mock.web.MockHttpServletResponse;
 /** Request bodies are bounded before they are read into memory, compressed or not. */
 class RequestBodyFilterTest {
 
-    final RequestBodyFilter filter = new RequestBodyFilter(LimitsProperties.defaults().withMaxRequestBytes(1000), ProblemResponsesTesting.plain());
+    final RequestBodyFilter filter = filter(1000);
+
+    /** The filter with a global limit; no model is found, so no infer route raises it. */
+    static RequestBodyFilter filter(long maxBytes) {
+        LimitsProperties limits = LimitsProperties.defaults().withMaxRequestBytes(maxBytes);
+        ModelRegistry registry = mock(ModelRegistry.class);
+        when(registry.find(any(), any())).thenReturn(Optional.empty());
+        return new RequestBodyFilter(new InferBodyLimits(registry, mock(InferenceService.class), limits), limits,
+                ProblemResponsesTesting.plain());
+    }
 
     static MockHttpServletRequest post(byte[] body) {
         MockHttpServletRequest request = new MockHttpServletRequest("POST", "/v2/models/lenet5/infer");
@@ -41,8 +59,11 @@ class RequestBodyFilterTest {
         try (GZIPOutputStream gzip = new GZIPOutputStream(compressed)) {
             gzip.write(new byte[10_000_000]);
         }
-        RequestBodyFilter filter = new RequestBodyFilter(LimitsProperties.defaults().withMaxRequestBytes(100_000), ProblemResponsesTesting.plain());
+        RequestBodyFilter filter = filter(100_000);
+        // the dispatch that follows the body's non-blocking read, with the bytes that arrived
         MockHttpServletRequest request = post(compressed.toByteArray());
+        request.setDispatcherType(DispatcherType.ASYNC);
+        request.setAttribute(BodyReader.BODY, compressed.toByteArray());
         request.addHeader("Content-Encoding", "gzip");
         MockFilterChain chain = new MockFilterChain();
 
