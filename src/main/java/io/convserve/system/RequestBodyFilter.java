@@ -101,6 +101,7 @@ class RequestBodyFilter extends OncePerRequestFilter {
         }
         InferBodyLimits.Limit limit = bodyLimits.forPath(request.getRequestURI());
         if (declared > limit.bytes()) {
+            response.setHeader("Connection", "close"); // the body is not read, so the connection cannot carry another
             reject(response, 413, "request body is " + declared + " bytes; the limit is " + limit.bytes() + " bytes ("
                     + limit.rule() + ")");
             return;

@@ -126,6 +126,50 @@ class RequestLimitsApiTest {
         }
     }
 
+    /**
+     * alexnet's infer route takes its largest batch in binary form (64 x 3x227x227 FP32 + a 65,536-byte header,
+     * 39,638,272 bytes) whatever the global limit: a batch of 2 (1.2 MB, six times this test's global limit) is
+     * served; a body declaring one byte more than the model's limit is refused before it is read, naming the rule.
+     */
+    @Test
+    void aModelsInferRouteTakesItsLargestBatchInBinaryAboveTheGlobalLimit() throws Exception {
+        int example = 3 * 227 * 227;
+        byte[] header = ("{\"inputs\":[{\"name\":\"input\",\"shape\":[2,3,227,227],\"datatype\":\"FP32\","
+                + "\"parameters\":{\"binary_data_size\":" + 2 * example * 4 + "}}]}").getBytes(StandardCharsets.UTF_8);
+        byte[] body = java.util.Arrays.copyOf(header, header.length + 2 * example * 4);
+        HttpResponse<String> served = client.send(HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + port + "/v2/models/alexnet/infer"))
+                .header("Content-Type", "application/octet-stream")
+                .header("Inference-Header-Content-Length", Integer.toString(header.length))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(body.length).isGreaterThan(6 * LIMIT);
+        assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
+        assertThat(JSON.readTree(served.body()).get("outputs").get(0).get("shape").toString()).isEqualTo("[2,1000]");
+
+        long modelLimit = 65_536L + 64L * example * 4;
+        try (java.net.Socket socket = new java.net.Socket("localhost", port)) {
+            socket.getOutputStream().write(("POST /v2/models/alexnet/infer HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Connection: close\r\nContent-Type: application/octet-stream\r\nInference-Header-Content-Length: 10\r\n"
+                    + "Content-Length: " + (modelLimit + 1) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.setSoTimeout(10_000);
+            java.io.InputStream in = socket.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                assertThat(b).as("answer so far: %s", head).isNotNegative();
+                head.append((char) b);
+            }
+            java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)")
+                    .matcher(head);
+            assertThat(length.find()).as(head.toString()).isTrue();
+            String answer = head + new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 413").contains("request body is " + (modelLimit + 1)
+                    + " bytes; the limit is " + modelLimit + " bytes (model 'alexnet' takes 64 examples of 154587 "
+                    + "FP32 values in binary form plus 65536 bytes of header; inference.limits.max-request-bytes for "
+                    + "other routes)");
+        }
+    }
+
     static String zeros(int n) {
         return "[" + "0,".repeat(n - 1) + "0]";
     }
