@@ -31,7 +31,7 @@ public class InferBodyLimits {
     public InferBodyLimits(ModelRegistry registry, InferenceService inference, LimitsProperties limits) {
         this.registry = registry;
         this.inference = inference;
-        this.global = limits.maxRequestBytes();
+        this.global = Math.min(limits.maxRequestBytes(), Integer.MAX_VALUE - 8); // a body is read into one array
     }
 
     /** The limit for a request to {@code path} and the rule that sets it, for the error message. */
@@ -50,7 +50,8 @@ public class InferBodyLimits {
         LoadedModel m = model.get();
         int maxBatch = inference.settings(m).maxBatchSize();
         long example = m.network().inputShape().elements();
-        long batchBytes = Math.addExact(HEADER_ALLOWANCE, Math.multiplyExact(Math.multiplyExact(maxBatch, example), 4L));
+        long batchBytes = HEADER_ALLOWANCE + (long) maxBatch * example * 4L;
+        batchBytes = Math.min(batchBytes, Integer.MAX_VALUE - 8); // a body is read into one array
         if (batchBytes <= global) {
             return new Limit(global, globalRule);
         }

@@ -36,7 +36,11 @@ final class BodyReader implements ReadListener, AsyncListener {
     private int length;
     private boolean done;
 
-    BodyReader(AsyncContext async, ServletInputStream in, long declaredLength, long maxBytes, String tooLarge,
+    /**
+     * {@code start} holds the body's first {@code started} bytes, read before (its length when the body declared
+     * one, else any room to grow from).
+     */
+    BodyReader(AsyncContext async, ServletInputStream in, byte[] start, int started, long maxBytes, String tooLarge,
                String tooSlow, Owner owner) {
         this.async = async;
         this.in = in;
@@ -44,7 +48,8 @@ final class BodyReader implements ReadListener, AsyncListener {
         this.tooLarge = tooLarge;
         this.tooSlow = tooSlow;
         this.owner = owner;
-        this.buffer = new byte[declaredLength >= 0 ? (int) declaredLength : 8192];
+        this.buffer = start;
+        this.length = started;
     }
 
     @Override

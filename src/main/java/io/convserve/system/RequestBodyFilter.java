@@ -6,6 +6,7 @@ import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayInputStream;
@@ -76,16 +77,7 @@ class RequestBodyFilter extends OncePerRequestFilter {
             request.removeAttribute(BodyReader.BODY);
             InferBodyLimits.Limit limit = bodyLimits.forPath(request.getRequestURI());
             boolean gzip = isGzip(request);
-            InputStream in = new ByteArrayInputStream(body);
-            if (gzip) {
-                try {
-                    in = new GZIPInputStream(in);
-                } catch (IOException e) {
-                    reject(response, 400, "request body is not valid gzip: " + e.getMessage());
-                    return;
-                }
-            }
-            pass(request, response, chain, in, limit, gzip);
+            pass(request, response, chain, decoded(new ByteArrayInputStream(body), gzip, response), limit, gzip);
             return;
         }
         String encoding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
@@ -108,8 +100,40 @@ class RequestBodyFilter extends OncePerRequestFilter {
         }
         if (parsedByContainer(request)) {
             readBlocking(request, response, chain, limit, identity);
-        } else {
-            readWithoutBlocking(request, response, declared, limit);
+            return;
+        }
+        byte[] start = new byte[declared >= 0 ? (int) declared : 8192];
+        int started = 0;
+        if (declared >= 0) {
+            // What the container has buffered already (a small body comes in the packets of its headers) is read
+            // at once: available() counts only those bytes, so these reads never wait for the client.
+            ServletInputStream in = request.getInputStream();
+            while (started < declared && in.available() > 0) {
+                int n = in.read(start, started, start.length - started);
+                if (n < 0) {
+                    break;
+                }
+                started += n;
+            }
+            if (started == declared) {
+                pass(request, response, chain, decoded(new ByteArrayInputStream(start), !identity, response), limit,
+                        !identity);
+                return;
+            }
+        }
+        readWithoutBlocking(request, response, start, started, declared, limit);
+    }
+
+    /** The body as the application reads it: gunzipped when it was sent gzipped (null after a 400 for bad gzip). */
+    private InputStream decoded(InputStream raw, boolean gzip, HttpServletResponse response) throws IOException {
+        if (!gzip) {
+            return raw;
+        }
+        try {
+            return new GZIPInputStream(raw);
+        } catch (IOException e) {
+            reject(response, 400, "request body is not valid gzip: " + e.getMessage());
+            return null;
         }
     }
 
@@ -121,23 +145,14 @@ class RequestBodyFilter extends OncePerRequestFilter {
             return;
         }
         try {
-            InputStream body = request.getInputStream();
-            if (!identity) {
-                try {
-                    body = new GZIPInputStream(body);
-                } catch (IOException e) {
-                    reject(response, 400, "request body is not valid gzip: " + e.getMessage());
-                    return;
-                }
-            }
-            pass(request, response, chain, body, limit, !identity);
+            pass(request, response, chain, decoded(request.getInputStream(), !identity, response), limit, !identity);
         } finally {
             multipartReads.release();
         }
     }
 
-    private void readWithoutBlocking(HttpServletRequest request, HttpServletResponse response, long declared,
-                                     InferBodyLimits.Limit limit) throws IOException {
+    private void readWithoutBlocking(HttpServletRequest request, HttpServletResponse response, byte[] start,
+                                     int started, long declared, InferBodyLimits.Limit limit) throws IOException {
         if (pending.incrementAndGet() > maxPending) {
             pending.decrementAndGet();
             refuseBusy(response, maxPending + " request bodies are arriving already (the limit, "
@@ -153,7 +168,8 @@ class RequestBodyFilter extends OncePerRequestFilter {
                 + "was sent without Content-Length and grew past the limit while it was read";
         AsyncContext async = request.startAsync(request, response);
         async.setTimeout(deadline);
-        BodyReader reader = new BodyReader(async, request.getInputStream(), declared, limit.bytes(), tooLarge, tooSlow,
+        BodyReader reader = new BodyReader(async, request.getInputStream(), start, started, limit.bytes(), tooLarge,
+                tooSlow,
                 new BodyReader.Owner() {
                     @Override
                     public void finished() {
@@ -172,6 +188,9 @@ class RequestBodyFilter extends OncePerRequestFilter {
     /** Hands the (decompressed) body to the application, bounded; a bound passed while it reads answers 413. */
     private void pass(HttpServletRequest request, HttpServletResponse response, FilterChain chain, InputStream body,
                       InferBodyLimits.Limit limit, boolean gzip) throws ServletException, IOException {
+        if (body == null) {
+            return; // refused already
+        }
         String tooLarge = gzip
                 ? "request body exceeds " + limit.bytes() + " bytes (after decompression); the limit is set by "
                 + limit.rule()
