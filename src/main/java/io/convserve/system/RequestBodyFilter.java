@@ -83,7 +83,8 @@ class RequestBodyFilter extends OncePerRequestFilter {
         String encoding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
         boolean identity = encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity");
         if (!identity && !encoding.equalsIgnoreCase("gzip")) {
-            reject(response, 415, "Content-Encoding '" + encoding + "' is not supported; send gzip or identity");
+            refuseUnread(request, response, 415, "Content-Encoding '" + encoding + "' is not supported; send gzip or "
+                    + "identity");
             return;
         }
         long declared = request.getContentLengthLong();
@@ -93,8 +94,7 @@ class RequestBodyFilter extends OncePerRequestFilter {
         }
         InferBodyLimits.Limit limit = bodyLimits.forPath(request.getRequestURI());
         if (declared > limit.bytes()) {
-            response.setHeader("Connection", "close"); // the body is not read, so the connection cannot carry another
-            reject(response, 413, "request body is " + declared + " bytes; the limit is " + limit.bytes() + " bytes ("
+            refuseUnread(request, response, 413, "request body is " + declared + " bytes; the limit is " + limit.bytes() + " bytes ("
                     + limit.rule() + ")");
             return;
         }
@@ -140,7 +140,7 @@ class RequestBodyFilter extends OncePerRequestFilter {
     private void readBlocking(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
                               InferBodyLimits.Limit limit, boolean identity) throws ServletException, IOException {
         if (!multipartReads.tryAcquire()) {
-            refuseBusy(response, maxMultipart + " multipart or form bodies are being read already (the limit, "
+            refuseBusy(request, response, maxMultipart + " multipart or form bodies are being read already (the limit, "
                     + "inference.limits.max-multipart-reads); retry shortly");
             return;
         }
@@ -155,7 +155,7 @@ class RequestBodyFilter extends OncePerRequestFilter {
                                      int started, long declared, InferBodyLimits.Limit limit) throws IOException {
         if (pending.incrementAndGet() > maxPending) {
             pending.decrementAndGet();
-            refuseBusy(response, maxPending + " request bodies are arriving already (the limit, "
+            refuseBusy(request, response, maxPending + " request bodies are arriving already (the limit, "
                     + "inference.limits.max-pending-bodies); retry shortly");
             return;
         }
@@ -232,10 +232,102 @@ class RequestBodyFilter extends OncePerRequestFilter {
         return t.startsWith("multipart/") || t.startsWith("application/x-www-form-urlencoded");
     }
 
-    private void refuseBusy(HttpServletResponse response, String message) throws IOException {
+    private void refuseBusy(HttpServletRequest request, HttpServletResponse response, String message)
+            throws IOException {
         response.setHeader("Retry-After", "1");
+        refuseUnread(request, response, 503, message);
+    }
+
+    /**
+     * Answers without reading the body, and closes the connection. Answered synchronously, the container would then
+     * drain the unread body with a blocking read, holding a thread for as long as a slow client cares to trickle it.
+     * Here the body is drained by non-blocking reads (up to {@value #DRAIN_BYTES} bytes, for at most
+     * {@code inference.limits.body-read-timeout}), so that a client that reads its answer only once it has sent everything (the JDK's
+     * HTTP client does) still gets it: closing with unread bytes resets the connection, and the answer with it.
+     */
+    private void refuseUnread(HttpServletRequest request, HttpServletResponse response, int status, String message)
+            throws IOException {
         response.setHeader("Connection", "close");
-        reject(response, 503, message);
+        reject(response, status, message);
+        if (!request.isAsyncSupported()) {
+            return;
+        }
+        response.flushBuffer();
+        AsyncContext async = request.startAsync(request, response);
+        long declared = request.getContentLengthLong();
+        long budget = declared < 0 ? DRAIN_BYTES : Math.min(declared, DRAIN_BYTES);
+        async.setTimeout(timeoutMillis);
+        Drain drain = new Drain(async, request.getInputStream(), budget);
+        async.addListener(drain);
+        request.getInputStream().setReadListener(drain);
+    }
+
+    static final long DRAIN_BYTES = 64L * 1024 * 1024;
+
+    /** Discards a refused body; its end, the budget or the deadline ends the request, closing the connection. */
+    private static final class Drain implements jakarta.servlet.ReadListener, jakarta.servlet.AsyncListener {
+        private final AsyncContext async;
+        private final ServletInputStream in;
+        private final byte[] sink = new byte[16384];
+        private final long budget;
+        private long drained;
+        private boolean completed;
+
+        Drain(AsyncContext async, ServletInputStream in, long budget) {
+            this.async = async;
+            this.in = in;
+            this.budget = budget;
+        }
+
+        @Override
+        public synchronized void onDataAvailable() throws IOException {
+            while (in.isReady()) {
+                int n = in.read(sink);
+                if (n < 0) {
+                    return;
+                }
+                drained += n;
+                if (drained >= budget) {
+                    complete(); // enough: the rest is refused with the connection
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public synchronized void onAllDataRead() {
+            complete();
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            complete();
+        }
+
+        @Override
+        public synchronized void onTimeout(jakarta.servlet.AsyncEvent event) {
+            complete();
+        }
+
+        private synchronized void complete() {
+            if (!completed) {
+                completed = true;
+                async.complete();
+            }
+        }
+
+        @Override
+        public void onComplete(jakarta.servlet.AsyncEvent event) {
+        }
+
+        @Override
+        public void onError(jakarta.servlet.AsyncEvent event) {
+            complete();
+        }
+
+        @Override
+        public void onStartAsync(jakarta.servlet.AsyncEvent event) {
+        }
     }
 
     private void reject(HttpServletResponse response, int status, String message) throws IOException {

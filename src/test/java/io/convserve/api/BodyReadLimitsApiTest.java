@@ -1,0 +1,68 @@
+package io.convserve.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * The limits on bodies still arriving, with small values: two bodies may arrive at once, a third is refused with 503
+ * at once; the two get 408 once their second (plus 1,000 bytes at 100,000 bytes/s, 10 ms) has passed, naming the
+ * settings and what had arrived, and the server closes their connections.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "inference.limits.max-pending-bodies=2",
+        "inference.limits.body-read-timeout=1s",
+        "inference.limits.min-body-rate=100000"})
+class BodyReadLimitsApiTest {
+
+    @LocalServerPort
+    int port;
+
+    Socket slowInfer() throws Exception {
+        Socket socket = new Socket("localhost", port);
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(("POST /v2/models/lenet5/infer HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"inputs\"")
+                .getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        return socket;
+    }
+
+    /** The whole answer: the server closes the connection after it. */
+    static String answer(Socket socket) throws Exception {
+        InputStream in = socket.getInputStream();
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void bodiesStillArrivingAreCappedAndTimedOut() throws Exception {
+        List<Socket> pending = new ArrayList<>();
+        pending.add(slowInfer());
+        pending.add(slowInfer());
+        Thread.sleep(300); // both reach the filter and wait for their bodies
+
+        try (Socket third = slowInfer()) {
+            String refused = answer(third);
+            assertThat(refused).startsWith("HTTP/1.1 503").containsIgnoringCase("Retry-After: 1")
+                    .contains("2 request bodies are arriving already", "inference.limits.max-pending-bodies");
+        }
+        long start = System.nanoTime();
+        for (Socket socket : pending) {
+            String timedOut = answer(socket);
+            assertThat(timedOut).startsWith("HTTP/1.1 408").contains("request body did not arrive within 1010 ms",
+                    "inference.limits.body-read-timeout", "inference.limits.min-body-rate", "9 of the body's bytes");
+            socket.close();
+        }
+        assertThat((System.nanoTime() - start) / 1_000_000).as("ms until both timed out").isLessThan(9_000);
+        try (Socket again = slowInfer()) {
+            assertThat(answer(again)).as("the slots are free again").startsWith("HTTP/1.1 408");
+        }
+    }
+}
