@@ -15,6 +15,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param defaultTimeout a request's deadline in the queue when it sets none (0: none); past it, 504, not computed
  * @param instances      worker threads per model version (Triton's instance count)
  * @param threads        threads of each forward pass (OpenMP); 0: the host's cores
+ * @param planCacheSize  buffers of the execution plans one worker keeps per model version (one plan per batch size
+ *                       seen); beyond it the least recently used plans are dropped, and a batch whose plan alone
+ *                       would exceed it runs unplanned
  * @param models         per-model overrides of the scheduler settings, by model name
  */
 @ConfigurationProperties("inference")
@@ -25,6 +28,7 @@ public record InferenceProperties(@DefaultValue("64") int maxBatchSize,
                                   @DefaultValue("0s") java.time.Duration defaultTimeout,
                                   @DefaultValue("1") int instances,
                                   @DefaultValue("0") int threads,
+                                  @DefaultValue("512MB") org.springframework.util.unit.DataSize planCacheSize,
                                   java.util.Map<String, ModelOverrides> models) {
 
     /** Scheduler settings of one model that override model.json; each optional. */
@@ -35,6 +39,7 @@ public record InferenceProperties(@DefaultValue("64") int maxBatchSize,
 
     /** Settings as the defaults give them, for tests and tools. */
     public static InferenceProperties defaults() {
-        return new InferenceProperties(64, true, java.time.Duration.ZERO, 256, java.time.Duration.ZERO, 1, 0, java.util.Map.of());
+        return new InferenceProperties(64, true, java.time.Duration.ZERO, 256, java.time.Duration.ZERO, 1, 0,
+                org.springframework.util.unit.DataSize.ofMegabytes(512), java.util.Map.of());
     }
 }

@@ -110,12 +110,19 @@ public class InferenceService {
         return b == null ? 0 : b.pending();
     }
 
-    /** Plan buffers one worker keeps per model version; beyond it the worker's plans of that version are dropped. */
-    static final long PLAN_BYTES_PER_WORKER = 512L << 20;
+    /** Each worker thread's execution plans, per network; they die with the worker or the model version. */
+    private final ThreadLocal<Map<Network, PlanCache>> plans = ThreadLocal.withInitial(java.util.WeakHashMap::new);
 
-    /** Each worker thread's execution plans, per network and batch size; they die with the worker. */
-    private final ThreadLocal<Map<Network, Map<Integer, ExecutionPlan>>> plans =
-            ThreadLocal.withInitial(java.util.WeakHashMap::new);
+    /** Every worker's plan cache that is still alive, for {@link #planCacheBytes()}. */
+    private final Set<PlanCache> caches = java.util.Collections.synchronizedSet(
+            java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
+
+    /** Bytes of plan buffers all workers hold now (at most {@code inference.plan-cache-size} per worker and version). */
+    public long planCacheBytes() {
+        synchronized (caches) {
+            return caches.stream().mapToLong(PlanCache::bytes).sum();
+        }
+    }
 
     /** One forward pass on a worker thread through its execution plan, timed into the version's statistics. */
     private Map<String, Result> compute(LoadedModel model, float[] values, long[] shape, Set<String> layers) {
@@ -147,24 +154,14 @@ public class InferenceService {
         return (whole ? array : array.dup('c')).data().asFloat();
     }
 
-    /** This worker's plan for the batch size, made on first use; null if its buffers would exceed the budget. */
+    /** This worker's plan for the batch size, made on first use; null if its buffers alone would exceed the budget. */
     private ExecutionPlan plan(Network network, int batch) {
-        Map<Integer, ExecutionPlan> mine = plans.get().computeIfAbsent(network, n -> new java.util.HashMap<>());
-        ExecutionPlan plan = mine.get(batch);
-        if (plan != null) {
-            return plan;
-        }
-        long perExample = network.summary().totals().activationBytes() + network.inputShape().elements() * 4;
-        if (perExample * batch > PLAN_BYTES_PER_WORKER) {
-            return null;
-        }
-        long held = mine.values().stream().mapToLong(ExecutionPlan::bytes).sum();
-        if (held + perExample * batch > PLAN_BYTES_PER_WORKER) {
-            mine.clear();
-        }
-        plan = network.plan(batch);
-        mine.put(batch, plan);
-        return plan;
+        PlanCache cache = plans.get().computeIfAbsent(network, n -> {
+            PlanCache c = new PlanCache(properties.planCacheSize().toBytes());
+            caches.add(c);
+            return c;
+        });
+        return cache.get(network, batch);
     }
 
     /** Stops every scheduler; requests still queued are refused (503). Called after the web server drained. */

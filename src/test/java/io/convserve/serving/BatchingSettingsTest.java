@@ -24,7 +24,8 @@ class BatchingSettingsTest {
     static InferenceProperties config(Map<String, InferenceProperties.ModelOverrides> models) {
         InferenceProperties d = InferenceProperties.defaults();
         return new InferenceProperties(d.maxBatchSize(), d.dynamicBatching(),
-                d.maxQueueDelay(), d.maxQueueSize(), d.defaultTimeout(), d.instances(), d.threads(), models);
+                d.maxQueueDelay(), d.maxQueueSize(), d.defaultTimeout(), d.instances(), d.threads(), d.planCacheSize(),
+                models);
     }
 
     @Test
