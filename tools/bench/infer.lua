@@ -1,15 +1,18 @@
--- wrk script of tools/bench/http.sh: POSTs one v2 infer body (JSON or binary) read from BODY_FILE; counts non-200s.
+-- wrk script of tools/bench/http.sh and request-path.sh: POSTs one v2 infer body (JSON, or binary when HEADER_LENGTH
+-- is set) read from BODY_FILE, or GETs the URL when BODY_FILE is empty; counts non-200s.
 local path = os.getenv("BODY_FILE")
-local f = assert(io.open(path, "rb"))
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-local header = os.getenv("HEADER_LENGTH")
-if header and header ~= "" then
-  wrk.headers["Content-Type"] = "application/octet-stream"
-  wrk.headers["Inference-Header-Content-Length"] = header
-else
-  wrk.headers["Content-Type"] = "application/json"
+if path and path ~= "" then
+  local f = assert(io.open(path, "rb"))
+  wrk.method = "POST"
+  wrk.body = f:read("*a")
+  f:close()
+  local header = os.getenv("HEADER_LENGTH")
+  if header and header ~= "" then
+    wrk.headers["Content-Type"] = "application/octet-stream"
+    wrk.headers["Inference-Header-Content-Length"] = header
+  else
+    wrk.headers["Content-Type"] = "application/json"
+  end
 end
 
 local errors = 0

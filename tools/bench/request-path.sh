@@ -26,9 +26,9 @@ stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; }
 run() { # $1: path, $2: body file or "", prints rps p50 p99 non-200
   local body=$2 header=""
   if [ -n "$body" ]; then header=$(cat "$body.header"); fi
-  BODY_FILE=$body HEADER_LENGTH=$header wrk -t2 -c32 -d2s -s tools/bench/request-path.lua "http://localhost:$PORT$1" > /dev/null
+  BODY_FILE=$body HEADER_LENGTH=$header wrk -t2 -c32 -d2s -s tools/bench/infer.lua "http://localhost:$PORT$1" > /dev/null
   BODY_FILE=$body HEADER_LENGTH=$header wrk -t2 -c32 -d"${SECONDS_PER_RUN}"s --timeout 10s \
-      -s tools/bench/request-path.lua "http://localhost:$PORT$1" | grep RESULT \
+      -s tools/bench/infer.lua "http://localhost:$PORT$1" | grep RESULT \
       | sed -E 's/.*rps=([0-9.]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+).*non2xx=([0-9]+) errors=([0-9]+).*/\1 \2 \3 \4+\5/'
 }
 
