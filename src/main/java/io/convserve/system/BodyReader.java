@@ -37,8 +37,8 @@ final class BodyReader implements ReadListener, AsyncListener {
     private boolean done;
 
     /**
-     * {@code start} holds the body's first {@code started} bytes, read before (its length when the body declared
-     * one, else any room to grow from).
+     * {@code start} holds the body's first {@code started} bytes, read before, and room to grow from; the buffer
+     * doubles as bytes arrive, up to {@code maxBytes} (the declared length, or the limit of a chunked body).
      */
     BodyReader(AsyncContext async, ServletInputStream in, byte[] start, int started, long maxBytes, String tooLarge,
                String tooSlow, Owner owner) {

@@ -12,6 +12,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -60,6 +61,9 @@ class RequestBodyFilter extends OncePerRequestFilter {
         this.multipartReads = new Semaphore(maxMultipart);
     }
 
+    /** Bytes set aside for a body before more of it arrives. */
+    static final int INITIAL_BUFFER = 64 * 1024;
+
     @Override
     protected boolean shouldNotFilterAsyncDispatch() {
         return false; // the dispatch that follows a completed body read is where the application gets the body
@@ -102,13 +106,17 @@ class RequestBodyFilter extends OncePerRequestFilter {
             readBlocking(request, response, chain, limit, identity);
             return;
         }
-        byte[] start = new byte[declared >= 0 ? (int) declared : 8192];
+        // the buffer grows with the bytes that arrive, not with what a client declares it will send
+        byte[] start = new byte[(int) Math.min(declared >= 0 ? declared : INITIAL_BUFFER, INITIAL_BUFFER)];
         int started = 0;
         if (declared >= 0) {
             // What the container has buffered already (a small body comes in the packets of its headers) is read
             // at once: available() counts only those bytes, so these reads never wait for the client.
             ServletInputStream in = request.getInputStream();
             while (started < declared && in.available() > 0) {
+                if (started == start.length) {
+                    start = Arrays.copyOf(start, (int) Math.min(declared, 2L * start.length));
+                }
                 int n = in.read(start, started, start.length - started);
                 if (n < 0) {
                     break;
@@ -116,7 +124,7 @@ class RequestBodyFilter extends OncePerRequestFilter {
                 started += n;
             }
             if (started == declared) {
-                pass(request, response, chain, decoded(new ByteArrayInputStream(start), !identity, response), limit,
+                pass(request, response, chain, decoded(new ByteArrayInputStream(start, 0, started), !identity, response), limit,
                         !identity);
                 return;
             }
@@ -168,7 +176,8 @@ class RequestBodyFilter extends OncePerRequestFilter {
                 + "was sent without Content-Length and grew past the limit while it was read";
         AsyncContext async = request.startAsync(request, response);
         async.setTimeout(deadline);
-        BodyReader reader = new BodyReader(async, request.getInputStream(), start, started, limit.bytes(), tooLarge,
+        BodyReader reader = new BodyReader(async, request.getInputStream(), start, started,
+                declared >= 0 ? declared : limit.bytes(), tooLarge,
                 tooSlow,
                 new BodyReader.Owner() {
                     @Override
