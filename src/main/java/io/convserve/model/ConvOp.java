@@ -92,7 +92,9 @@ final class ConvOp extends BaseOp {
 
     private Step nativeStep(Bind b) {
         Runnable act = b.activation().inPlace(b.out(), b.alpha(), b.layout());
-        Runnable conv = depthwise ? depthwise(b) : plain() ? plain(b) : grouped(b);
+        // a depthwise layer on one channel is a plain convolution (weights [M, 1, kH, kW]); plain() admits it to
+        // both layouts, and libnd4j's depthwise kernel would read NCHW only
+        Runnable conv = plain() ? plain(b) : depthwise ? depthwise(b) : grouped(b);
         return new Native(() -> {
             conv.run();
             act.run();

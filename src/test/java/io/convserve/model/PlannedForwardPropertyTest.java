@@ -27,6 +27,15 @@ class PlannedForwardPropertyTest {
             new Planner.Options(true, Kernel.NATIVE), new Planner.Options(true, Kernel.JAVA),
             Planner.Options.UNFUSED);
 
+    /**
+     * A case the property found: a depthwise convolution (multiplier 2) on a one-channel input was planned in NHWC,
+     * as a plain convolution may be, and then run by libnd4j's NCHW-only depthwise kernel ("Op validation failed").
+     */
+    @net.jqwik.api.Example
+    void depthwiseOnOneChannelRunsInEitherLayout() {
+        plannedPassEqualsReference(1065L, 6);
+    }
+
     @Property(tries = 60)
     void plannedPassEqualsReference(@ForAll long seed, @ForAll @IntRange(min = 1, max = 9) int batch) {
         Random random = new Random(seed);
