@@ -611,6 +611,69 @@ onnx_case("onnx_dynamo_alexnet_static", MiniAlexNet(nn.LocalResponseNorm), (3, 3
           dynamic=False)
 
 
+# nn.LocalResponseNorm through the legacy exporter: it computes the pads with Slice/Transpose on constants and
+# squeezes through an If on the shape, both folded on import; with a symbolic and with a fixed batch
+onnx_case("onnx_legacy_alexnet", MiniAlexNet(nn.LocalResponseNorm), (3, 35, 35), opset=17)
+onnx_case("onnx_legacy_alexnet_static", MiniAlexNet(nn.LocalResponseNorm), (3, 35, 35), opset=13, dynamic=False)
+
+
+def zoo_case(name):
+    """A graph as the ONNX model zoo's classic CNNs are written (converted from Caffe, IR version 3, opset 8): batch
+    fixed at 1, every initializer also listed as a graph input, the convolution bias as a separate Add of a [C, 1, 1]
+    constant, auto_pad VALID / SAME_UPPER, LRN, weights reshaped, transposed and scaled by nodes at run time,
+    Reshape to [1, -1], Gemm transB, Dropout with opset 7's attributes, and a bias made of a Sum of two constants."""
+    if not wanted(name):
+        return
+    d = case_dir(name)
+    w = {"conv1_w_0": f32(4, 1, 3, 3), "conv1_b_0": f32(4, 1, 1), "conv2_w_flat": f32(6 * 4 * 3 * 3),
+         "conv2_w_shape": np.array([6, 4, 3, 3], dtype=np.int64), "conv2_b_0": f32(6),
+         "flatten_shape": np.array([1, -1], dtype=np.int64), "fc1_w_t": f32(150, 20) * 0.2, "fc1_b_0": f32(20),
+         "fc2_w_raw": f32(20, 10), "fc2_scale": np.array([0.5], dtype=np.float32), "fc2_b_a": f32(10),
+         "fc2_b_b": f32(10)}
+    nodes = [
+        helper.make_node("Conv", ["data_0", "conv1_w_0"], ["conv1"], name="conv1", kernel_shape=[3, 3],
+                         auto_pad="VALID"),
+        helper.make_node("Add", ["conv1", "conv1_b_0"], ["conv1_b"], name="conv1_bias"),
+        helper.make_node("Relu", ["conv1_b"], ["relu1"], name="relu1"),
+        helper.make_node("LRN", ["relu1"], ["norm1"], name="norm1", size=5, alpha=1e-4, beta=0.75, bias=1.0),
+        helper.make_node("MaxPool", ["norm1"], ["pool1"], name="pool1", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Reshape", ["conv2_w_flat", "conv2_w_shape"], ["conv2_w_0"], name="conv2_w"),
+        helper.make_node("Conv", ["pool1", "conv2_w_0", "conv2_b_0"], ["conv2"], name="conv2", kernel_shape=[3, 3],
+                         auto_pad="SAME_UPPER"),
+        helper.make_node("Relu", ["conv2"], ["relu2"], name="relu2"),
+        helper.make_node("Reshape", ["relu2", "flatten_shape"], ["flat"], name="flatten"),
+        helper.make_node("Transpose", ["fc1_w_t"], ["fc1_w_0"], name="fc1_w", perm=[1, 0]),
+        helper.make_node("Gemm", ["flat", "fc1_w_0", "fc1_b_0"], ["fc1"], name="fc1", transB=1),
+        helper.make_node("Dropout", ["fc1"], ["drop1"], name="drop1", ratio=0.5),
+        helper.make_node("Mul", ["fc2_w_raw", "fc2_scale"], ["fc2_w_0"], name="fc2_w"),
+        helper.make_node("MatMul", ["drop1", "fc2_w_0"], ["fc2"], name="fc2"),
+        helper.make_node("Add", ["fc2_b_a", "fc2_b_b"], ["fc2_b_0"], name="fc2_b"),
+        helper.make_node("Sum", ["fc2", "fc2_b_0"], ["fc2_out"], name="fc2_bias"),
+        helper.make_node("Softmax", ["fc2_out"], ["prob_1"], name="prob"),
+    ]
+    inits = [numpy_helper.from_array(v, k) for k, v in w.items()]
+    inputs = [helper.make_tensor_value_info("data_0", TensorProto.FLOAT, [1, 1, 12, 12])] + [
+        helper.make_tensor_value_info(k, TensorProto.INT64 if v.dtype == np.int64 else TensorProto.FLOAT, list(v.shape))
+        for k, v in w.items()]
+    g = helper.make_graph(nodes, name, inputs, [helper.make_tensor_value_info("prob_1", TensorProto.FLOAT, [1, 10])],
+                          inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 8)], producer_name="generate.py")
+    m.ir_version = 3
+    onnx.checker.check_model(m)
+    path = os.path.join(d, "model.onnx")
+    onnx.save(m, path)
+    x = f32(1, 1, 12, 12)
+    y = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"data_0": x})[0]
+    # the network's parameters: the scale and the two bias halves are folded into fc2's weight and bias
+    params = 4 * 1 * 9 + 4 + 6 * 4 * 9 + 6 + 150 * 20 + 20 + 20 * 10 + 10
+    write_io(d, x, y, {"framework": "onnxruntime " + ort.__version__, "total_params": int(params), "layers": []},
+             f"onnx {onnx.__version__} graph (IR version 3, opset 8, model-zoo style) written by generate.py; output "
+             f"by onnxruntime {ort.__version__}")
+
+
+zoo_case("onnx_zoo_style")
+
+
 class Misc(nn.Module):
     """More of what PyTorch CNNs use, for the dynamo exporter: in-place ReLU, ZeroPad2d, AvgPool2d counting its
     padding, LeakyReLU, ceil-mode MaxPool, AdaptiveAvgPool2d to 2x2 (from 4x4), nn.Flatten, Dropout, Softmax."""
@@ -654,9 +717,4 @@ if wanted("unsupported"):
         [numpy_helper.from_array(np.array([1, 1, 2, 2], dtype=np.float32), "scales")])
     onnx.save(helper.make_model(neg_graph, opset_imports=[helper.make_opsetid("", 13)]),
               os.path.join(neg, "resize.onnx"))
-    # nn.LocalResponseNorm through the legacy exporter: its decomposition computes the pads (Slice, Transpose) and
-    # squeezes through an If, which the importer does not fold
-    lrn = nn.Sequential(nn.Conv2d(3, 4, 3), nn.LocalResponseNorm(3)).eval()
-    torch.onnx.export(lrn, torch.randn(1, 3, 6, 6), os.path.join(neg, "lrn_legacy.onnx"), dynamo=False, opset_version=13,
-                      input_names=["input"], output_names=["output"])
 print("done")

@@ -83,6 +83,11 @@ final class ModelBuilder {
         weights.put(layer + "." + array, value);
     }
 
+    /** A weight set earlier, or null. */
+    FloatArray weightOf(String layer, String array) {
+        return weights.get(layer + "." + array);
+    }
+
     void note(String note) {
         notes.add(note);
     }

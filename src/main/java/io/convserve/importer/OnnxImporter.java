@@ -10,6 +10,14 @@ import io.convserve.importer.onnx.OnnxProto.OperatorSetIdProto;
 import io.convserve.importer.onnx.OnnxProto.TensorProto;
 import io.convserve.importer.onnx.OnnxProto.TensorShapeProto;
 import io.convserve.importer.onnx.OnnxProto.ValueInfoProto;
+import static io.convserve.importer.OnnxAttributes.attr;
+import static io.convserve.importer.OnnxAttributes.floatAttr;
+import static io.convserve.importer.OnnxAttributes.ints;
+import static io.convserve.importer.OnnxAttributes.longAttr;
+import static io.convserve.importer.OnnxAttributes.longs;
+import static io.convserve.importer.OnnxAttributes.pairAttr;
+import static io.convserve.importer.OnnxAttributes.stringAttr;
+
 import io.convserve.model.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -41,49 +49,19 @@ public final class OnnxImporter {
     private static final List<String> SUPPORTED = List.of("Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
             "GlobalMaxPool", "ReduceMean / ReduceMax (over H and W)", "BatchNormalization", "LRN",
             "decomposed nn.LocalResponseNorm (Mul, Reshape, Pad, AveragePool, Squeeze, Mul, Add, Pow, Div)", "Gemm",
-            "MatMul", "Add (bias after MatMul)", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax", "Flatten",
-            "Reshape", "Dropout", "Identity", "Cast (to float)", "Pad", "Constant", "ConstantOfShape", "Shape",
-            "Gather", "Unsqueeze", "Squeeze", "Concat", "Add/Sub/Mul/Div on shape values");
-    /** The batch dimension inside folded shape values. */
-    private static final long BATCH = Long.MIN_VALUE + 1;
+            "MatMul", "Add / Sum (a bias after Conv, Gemm or MatMul)", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax",
+            "Flatten", "Reshape", "Dropout", "Identity", "Cast (to float)", "Pad", "Constant",
+            "on constants only: " + String.join(", ", OnnxFolding.OPERATORS));
+    private static final long BATCH = OnnxFolding.BATCH;
 
-    /** A constant: float values or integer values, with its shape. */
-    private record Const(long[] dims, float[] floats, long[] ints) {
-        FloatArray array() {
-            int[] shape = new int[dims.length];
-            for (int i = 0; i < dims.length; i++) {
-                shape[i] = (int) dims[i];
-            }
-            return new FloatArray(shape, floats != null ? floats : toFloats(ints));
-        }
-
-        long[] longs() {
-            if (ints != null) {
-                return ints;
-            }
-            long[] out = new long[floats.length];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = (long) floats[i];
-            }
-            return out;
-        }
-
-        private static float[] toFloats(long[] v) {
-            float[] f = new float[v.length];
-            for (int i = 0; i < v.length; i++) {
-                f[i] = v[i];
-            }
-            return f;
-        }
-    }
-
-    private final Map<String, Const> constants = new HashMap<>();
+    private final Map<String, OnnxConst> constants = new HashMap<>();
     /** ONNX shape of each data tensor, batch first as {@link #BATCH}. */
     private final Map<String, long[]> shapes = new HashMap<>();
+    private final OnnxFolding folding = new OnnxFolding(constants, shapes, (t, where) -> tensor(t, where));
     private ModelBuilder b;
     private int opset;
     private String current;
-    private String pendingMatMul; // our dense layer made by the last MatMul, waiting for its Add
+    private String pendingMatMul; // our conv2d or dense layer made by the node before, which an Add may give a bias
     /** The fixed batch of an export without a symbolic batch (0 when symbolic): a reshape to it keeps the batch. */
     private long exportBatch;
     private DecomposedLrn lrn; // a decomposed nn.LocalResponseNorm being read, or null
@@ -149,7 +127,7 @@ public final class OnnxImporter {
         String producer = model.getProducerName().isEmpty() ? "" : ", produced by " + model.getProducerName() + " "
                 + model.getProducerVersion();
         return b.build("Imported from ONNX (opset " + opset + producer + ", " + fileName + ")", input.getName(),
-                g.getOutput(0).getName(), null);
+                g.getOutput(0).getName(), null).withFixedBatch(exportBatch);
     }
 
     private static long[] inputDims(ValueInfoProto v) {
@@ -183,9 +161,13 @@ public final class OnnxImporter {
             constants.put(n.getOutput(0), constantNode(n, where));
             return;
         }
+        if (op.equals("If")) {
+            inlineIf(n, index, where);
+            return;
+        }
         boolean folded;
         try {
-            folded = fold(n, where);
+            folded = folding.fold(n, where);
         } catch (ImportException e) {
             if (lrn == null) {
                 throw e;
@@ -213,7 +195,7 @@ public final class OnnxImporter {
             }
             return;
         }
-        if ((op.equals("Add") || op.equals("Mul")) && n.getInputCount() == 2 && n.getInput(1).equals(current)
+        if ((op.equals("Add") || op.equals("Sum") || op.equals("Mul")) && n.getInputCount() == 2 && n.getInput(1).equals(current)
                 && constants.containsKey(n.getInput(0))) { // Add(bias, x): the constant first
             n = n.toBuilder().setInput(0, n.getInput(1)).setInput(1, n.getInput(0)).build();
         }
@@ -239,7 +221,10 @@ public final class OnnxImporter {
         boolean keepsDims = false;
         String matmul = null;
         switch (op) {
-            case "Conv" -> conv(n, name, where);
+            case "Conv" -> {
+                conv(n, name, where);
+                matmul = name;
+            }
             case "MaxPool", "AveragePool" -> pool(n, name, where);
             case "GlobalAveragePool" -> {
                 // adaptive pooling to 1x1 keeps ONNX's [N, C, 1, 1] (our global_avg_pool2d would give [N, C])
@@ -291,9 +276,12 @@ public final class OnnxImporter {
                 b.add(where, l);
                 keepsDims = true;
             }
-            case "Gemm" -> gemm(n, name, where);
+            case "Gemm" -> {
+                gemm(n, name, where);
+                matmul = name;
+            }
             case "MatMul" -> {
-                Const w = constant(n, 1, where);
+                OnnxConst w = constant(n, 1, where);
                 if (w.dims().length != 2 || inDims.length != 2) {
                     throw new ImportException(where + ": only [N, features] x [features, units] with a constant "
                             + "right side can be imported. Received: input " + show(inDims) + ", weight "
@@ -306,19 +294,8 @@ public final class OnnxImporter {
                 b.weight(name, "weight", w.array().transpose(1, 0));
                 matmul = name;
             }
-            case "Add" -> {
-                if (pendingMatMul == null) {
-                    throw new ImportException(where + ": Add is importable only as the bias right after a MatMul "
-                            + "(a dense layer)");
-                }
-                FloatArray bias = constant(n, 1, where).array();
-                int units = (int) b.current().elements();
-                if (bias.data().length != units) {
-                    throw new ImportException(where + ": the bias after MatMul must have " + units + " values. "
-                            + "Received: shape " + Arrays.toString(bias.shape()));
-                }
-                b.last().put("bias", true);
-                b.weight(pendingMatMul, "bias", bias.reshape(units));
+            case "Add", "Sum" -> {
+                addBias(n, where);
                 keepsDims = true;
             }
             case "Relu", "Sigmoid", "Tanh" -> {
@@ -402,7 +379,7 @@ public final class OnnxImporter {
     }
 
     private void conv(NodeProto n, String name, String where) {
-        Const w = constant(n, 1, where);
+        OnnxConst w = constant(n, 1, where);
         if (w.dims().length != 4) {
             throw new ImportException(where + ": only 2-D convolutions can be imported. Received: weight "
                     + Arrays.toString(w.dims()));
@@ -496,7 +473,7 @@ public final class OnnxImporter {
             throw new ImportException(where + ": Gemm on a " + in.length + "-D input " + show(in)
                     + "; flatten it first");
         }
-        Const bw = constant(n, 1, where);
+        OnnxConst bw = constant(n, 1, where);
         FloatArray w = bw.array();
         // ours is [units, n_in]: B itself when transB=1, else B transposed; alpha folded in
         w = (longAttr(n, "transB", 0) != 0 ? w : w.transpose(1, 0)).scale(floatAttr(n, "alpha", 1f));
@@ -518,6 +495,73 @@ public final class OnnxImporter {
             }
             b.weight(name, "bias", c.reshape(units));
         }
+    }
+
+    /**
+     * An If whose condition folds to a constant is the branch it takes: the legacy exporter squeezes through one in
+     * its decomposed LocalResponseNorm ({@code if x.size(1) == 1}).
+     */
+    private void inlineIf(NodeProto n, int index, String where) {
+        OnnxConst condition = constants.get(n.getInput(0));
+        if (condition == null || condition.size() != 1 || n.getOutputCount() != 1) {
+            throw new ImportException(where + ": an If is importable only with one output and a condition that folds "
+                    + "to a constant; this one's condition '" + n.getInput(0) + "' is computed from the data");
+        }
+        GraphProto branch = attr(n, condition.get(0) != 0 ? "then_branch" : "else_branch").getG();
+        for (TensorProto t : branch.getInitializerList()) {
+            constants.put(t.getName(), tensor(t, where + " branch initializer '" + t.getName() + "'"));
+        }
+        for (int i = 0; i < branch.getNodeCount(); i++) {
+            node(branch.getNode(i), index);
+        }
+        String out = branch.getOutput(0).getName();
+        String target = n.getOutput(0);
+        if (constants.containsKey(out)) {
+            constants.put(target, constants.get(out));
+        } else if (lrn != null && out.equals(lrn.at)) {
+            lrn.at = target;
+        } else if (out.equals(current)) {
+            current = target;
+            shapes.put(target, shapes.get(out));
+        } else {
+            throw new ImportException(where + ": the branch taken ends in '" + out + "', which is neither a constant "
+                    + "nor the chain's current tensor '" + current + "'");
+        }
+    }
+
+    /**
+     * An Add (or Sum) of a constant right after a Conv, Gemm or MatMul: a bias, one value per output channel or unit
+     * ({@code [C]}, {@code [C, 1, 1]}, {@code [1, C, 1, 1]}), added to the layer's own bias if it has one. Older
+     * exporters and converted Caffe models write biases this way.
+     */
+    private void addBias(NodeProto n, String where) {
+        if (pendingMatMul == null || n.getInputCount() != 2) {
+            throw new ImportException(where + ": " + n.getOpType() + " of a constant is importable only as the bias "
+                    + "right after a Conv, Gemm or MatMul; an Add of two computed tensors (a residual) is not");
+        }
+        Map<String, Object> layer = b.last();
+        boolean conv = layer.get("type").equals("conv2d");
+        int units = conv ? ((Number) layer.get("filters")).intValue() : (int) b.current().elements();
+        OnnxConst c = constant(n, 1, where);
+        long[] d = c.dims();
+        boolean perUnit = c.size() == units && (d.length <= 1 || conv && (d.length == 3 && d[1] == 1 && d[2] == 1
+                || d.length == 4 && d[0] == 1 && d[2] == 1 && d[3] == 1) || !conv && d.length == 2 && d[0] == 1);
+        if (!perUnit) {
+            throw new ImportException(where + ": the bias after " + pendingMatMul + " must have one value per "
+                    + (conv ? "output channel, shape [" + units + "], [" + units + ", 1, 1] or [1, " + units + ", 1, 1]"
+                    : "unit, shape [" + units + "] or [1, " + units + "]") + ". Received: shape " + Arrays.toString(d));
+        }
+        FloatArray bias = c.array().reshape(units);
+        FloatArray own = b.weightOf(pendingMatMul, "bias");
+        if (own != null) {
+            float[] sum = own.data().clone();
+            for (int i = 0; i < units; i++) {
+                sum[i] += bias.data()[i];
+            }
+            bias = new FloatArray(new int[] {units}, sum);
+        }
+        layer.put("bias", true);
+        b.weight(pendingMatMul, "bias", bias);
     }
 
     private void softmax(NodeProto n, String name, String where, long[] in) {
@@ -684,6 +728,15 @@ public final class OnnxImporter {
 
         void step(NodeProto n, String where) {
             String op = n.getOpType();
+            if (op.equals("Shape") && step == 3 && n.getInput(0).equals(at)) {
+                // the legacy exporter's "if x.size(1) == 1" squeeze: the pooled tensor is [N, 1, C, H, W]
+                constants.put(n.getOutput(0), OnnxConst.ints(BATCH, 1, input[1], input[2], input[3]));
+                return;
+            }
+            if ((op.equals("Reshape") || op.equals("Squeeze")) && step == 4 && n.getInput(0).equals(at)) {
+                at = n.getOutput(0); // a second reshape after the squeeze, back to [N, C, H, W]
+                return;
+            }
             String[] expected = {"Reshape or Unsqueeze", "Pad", "AveragePool", "Squeeze or Reshape", "Mul", "Add",
                 "Pow", "Div"};
             boolean reads = n.getInputList().contains(at);
@@ -749,7 +802,7 @@ public final class OnnxImporter {
 
         private double scalar(NodeProto n, String where, String what) {
             String other = n.getInput(0).equals(at) ? n.getInput(1) : n.getInput(0);
-            Const c = constants.get(other);
+            OnnxConst c = constants.get(other);
             float[] v = c == null ? null : c.array().data();
             if (v == null || v.length != 1) {
                 throw new ImportException(where + ": the " + what + " of a decomposed LocalResponseNorm must be one "
@@ -758,123 +811,6 @@ public final class OnnxImporter {
             }
             return v[0];
         }
-    }
-
-    // ---- constant folding of shape arithmetic
-
-    private boolean fold(NodeProto n, String where) {
-        String op = n.getOpType();
-        if (op.equals("Shape")) {
-            long[] s = shapes.get(n.getInput(0));
-            if (s == null) {
-                return false;
-            }
-            constants.put(n.getOutput(0), ints(s));
-            return true;
-        }
-        for (String in : n.getInputList()) {
-            if (!in.isEmpty() && !constants.containsKey(in)) {
-                return false;
-            }
-        }
-        if (n.getInputCount() == 0) {
-            return false;
-        }
-        Const x = constants.get(n.getInput(0));
-        switch (op) {
-            case "Identity", "Cast" -> constants.put(n.getOutput(0), x);
-            case "ConstantOfShape" -> {
-                long[] dims = x.longs();
-                int count = (int) Arrays.stream(dims).reduce(1, (a, c) -> a * c);
-                AttributeProto value = attr(n, "value");
-                Const v = value == null ? new Const(new long[0], new float[] {0f}, null) : tensor(value.getT(), where);
-                if (v.ints() != null) {
-                    long[] out = new long[count];
-                    Arrays.fill(out, v.ints()[0]);
-                    constants.put(n.getOutput(0), new Const(dims, null, out));
-                } else {
-                    float[] out = new float[count];
-                    Arrays.fill(out, v.floats()[0]);
-                    constants.put(n.getOutput(0), new Const(dims, out, null));
-                }
-            }
-            case "Add", "Sub", "Mul", "Div" -> constants.put(n.getOutput(0),
-                    arithmetic(op, x, constants.get(n.getInput(1)), where));
-            case "Reshape" -> { // of shape values, e.g. a [k] vector to [k, 1] and back
-                long count = x.ints() != null ? x.ints().length : x.floats().length;
-                long[] dims = constants.get(n.getInput(1)).longs().clone();
-                long known = 1;
-                for (int i = 0; i < dims.length; i++) {
-                    if (dims[i] == 0 && i < x.dims().length) {
-                        dims[i] = x.dims()[i];
-                    }
-                    known *= dims[i] == -1 ? 1 : dims[i];
-                }
-                for (int i = 0; i < dims.length; i++) {
-                    if (dims[i] == -1) {
-                        dims[i] = count / known;
-                    }
-                }
-                constants.put(n.getOutput(0), new Const(dims, x.floats(), x.ints()));
-            }
-            case "Gather" -> {
-                long[] data = x.longs();
-                long[] idx = constants.get(n.getInput(1)).longs();
-                if (x.dims().length != 1 || longAttr(n, "axis", 0) != 0) {
-                    throw new ImportException(where + ": only 1-D Gather on shape values can be folded");
-                }
-                long[] out = new long[idx.length];
-                for (int i = 0; i < idx.length; i++) {
-                    out[i] = data[(int) (idx[i] < 0 ? idx[i] + data.length : idx[i])];
-                }
-                boolean scalar = constants.get(n.getInput(1)).dims().length == 0;
-                constants.put(n.getOutput(0), new Const(scalar ? new long[0] : new long[] {out.length}, null, out));
-            }
-            case "Unsqueeze", "Squeeze" -> constants.put(n.getOutput(0), ints(x.longs()));
-            case "Concat" -> {
-                List<Long> all = new ArrayList<>();
-                for (String in : n.getInputList()) {
-                    for (long v : constants.get(in).longs()) {
-                        all.add(v);
-                    }
-                }
-                constants.put(n.getOutput(0), ints(all.stream().mapToLong(Long::longValue).toArray()));
-            }
-            default -> throw new ImportException(where + ": computes on constants only, and this operator cannot be "
-                    + "folded. Importable operators: " + SUPPORTED);
-        }
-        return true;
-    }
-
-    private static Const ints(long[] v) {
-        return new Const(new long[] {v.length}, null, v);
-    }
-
-    /** Element-wise shape arithmetic on integer constants (a scalar broadcasts). */
-    private static Const arithmetic(String op, Const a, Const c, String where) {
-        if (a.ints() == null || c.ints() == null) {
-            throw new ImportException(where + ": arithmetic on float constants cannot be folded; only on integer shape "
-                    + "values");
-        }
-        long[] x = a.ints();
-        long[] y = c.ints();
-        int n = Math.max(x.length, y.length);
-        if (x.length != n && x.length != 1 || y.length != n && y.length != 1) {
-            throw new ImportException(where + ": shapes " + Arrays.toString(a.dims()) + " and "
-                    + Arrays.toString(c.dims()) + " do not broadcast");
-        }
-        long[] out = new long[n];
-        for (int i = 0; i < n; i++) {
-            long u = x[x.length == 1 ? 0 : i];
-            long v = y[y.length == 1 ? 0 : i];
-            out[i] = switch (op) {
-                case "Add" -> u + v;
-                case "Sub" -> u - v;
-                case "Mul" -> u * v;
-                default -> Math.floorDiv(u, v);
-            };
-        }
-        return new Const(x.length >= y.length ? a.dims() : c.dims(), null, out);
     }
 
     // ---- attributes, tensors, names
@@ -932,7 +868,7 @@ public final class OnnxImporter {
         return null;
     }
 
-    private Const constant(NodeProto n, int input, String where) {
+    private OnnxConst constant(NodeProto n, int input, String where) {
         if (n.getInputCount() <= input || !constants.containsKey(n.getInput(input))) {
             throw new ImportException(where + ": input " + input + " must be a constant (initializer)");
         }
@@ -943,67 +879,23 @@ public final class OnnxImporter {
         return constants.get(n.getInput(input)).array().data().length;
     }
 
-    private static AttributeProto attr(NodeProto n, String name) {
-        for (AttributeProto a : n.getAttributeList()) {
-            if (a.getName().equals(name)) {
-                return a;
-            }
-        }
-        return null;
-    }
-
-    private static long longAttr(NodeProto n, String name, long defaultValue) {
-        AttributeProto a = attr(n, name);
-        return a == null ? defaultValue : a.getI();
-    }
-
-    private static float floatAttr(NodeProto n, String name, float defaultValue) {
-        AttributeProto a = attr(n, name);
-        return a == null ? defaultValue : a.getF();
-    }
-
-    private static String stringAttr(NodeProto n, String name, String defaultValue) {
-        AttributeProto a = attr(n, name);
-        return a == null ? defaultValue : a.getS().toStringUtf8();
-    }
-
-    private static Object pairAttr(NodeProto n, String name, int defaultValue) {
-        AttributeProto a = attr(n, name);
-        if (a == null) {
-            return defaultValue;
-        }
-        List<Integer> v = ints(a, "attribute " + name);
-        return v.size() == 2 ? v : v.get(0);
-    }
-
-    private static List<Integer> ints(AttributeProto a, String where) {
-        if (a == null) {
-            throw new ImportException(where + " is required");
-        }
-        return a.getIntsList().stream().map(Long::intValue).toList();
-    }
-
-    private static long[] longs(AttributeProto a) {
-        return a == null ? new long[0] : a.getIntsList().stream().mapToLong(Long::longValue).toArray();
-    }
-
-    private Const constantNode(NodeProto n, String where) {
+    private OnnxConst constantNode(NodeProto n, String where) {
         for (AttributeProto a : n.getAttributeList()) {
             switch (a.getName()) {
                 case "value":
                     return tensor(a.getT(), where);
                 case "value_float":
-                    return new Const(new long[0], new float[] {a.getF()}, null);
+                    return new OnnxConst(new long[0], new float[] {a.getF()}, null);
                 case "value_floats":
                     float[] f = new float[a.getFloatsCount()];
                     for (int i = 0; i < f.length; i++) {
                         f[i] = a.getFloats(i);
                     }
-                    return new Const(new long[] {f.length}, f, null);
+                    return new OnnxConst(new long[] {f.length}, f, null);
                 case "value_int":
-                    return new Const(new long[0], null, new long[] {a.getI()});
+                    return new OnnxConst(new long[0], null, new long[] {a.getI()});
                 case "value_ints":
-                    return ints(longs(a));
+                    return OnnxConst.ints(longs(a));
                 default:
                     break;
             }
@@ -1011,7 +903,7 @@ public final class OnnxImporter {
         throw new ImportException(where + ": a Constant without a numeric value cannot be imported");
     }
 
-    private Const tensor(TensorProto t, String where) {
+    private OnnxConst tensor(TensorProto t, String where) {
         long[] dims = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
         ByteString raw = t.getDataLocation() == TensorProto.DataLocation.EXTERNAL ? external(t, where)
                 : t.getRawData();
@@ -1028,7 +920,7 @@ public final class OnnxImporter {
                         f[i] = t.getFloatData(i);
                     }
                 }
-                return new Const(dims, f, null);
+                return new OnnxConst(dims, f, null);
             }
             case 11: { // DOUBLE
                 double[] d;
@@ -1042,7 +934,7 @@ public final class OnnxImporter {
                 for (int i = 0; i < f.length; i++) {
                     f[i] = (float) d[i];
                 }
-                return new Const(dims, f, null);
+                return new OnnxConst(dims, f, null);
             }
             case 7: { // INT64
                 long[] v;
@@ -1052,7 +944,7 @@ public final class OnnxImporter {
                 } else {
                     v = t.getInt64DataList().stream().mapToLong(Long::longValue).toArray();
                 }
-                return new Const(dims, null, v);
+                return new OnnxConst(dims, null, v);
             }
             case 6: { // INT32
                 long[] v;
@@ -1064,7 +956,7 @@ public final class OnnxImporter {
                 } else {
                     v = t.getInt32DataList().stream().mapToLong(Integer::longValue).toArray();
                 }
-                return new Const(dims, null, v);
+                return new OnnxConst(dims, null, v);
             }
             default:
                 throw new ImportException(where + ": tensor data type " + t.getDataType() + " is not supported "

@@ -26,7 +26,8 @@ class OnnxImporterTest {
     @ValueSource(strings = {"onnx_lenet", "onnx_mini_alexnet", "onnx_bn_gap", "onnx_separable", "onnx_pools",
             "onnx_gemm_matmul", "onnx_flatten_reshape", "onnx_dynamo_lenet", "onnx_dynamo_lenet_static",
             "onnx_dynamo_alexnet", "onnx_dynamo_alexnet_static", "onnx_opset17_lenet", "onnx_opset17_lenet_nofold",
-            "onnx_opset17_bn_gap_nofold", "onnx_opset18_forms", "onnx_opset18_max_squeeze", "onnx_dynamo_bn_unfused"})
+            "onnx_opset17_bn_gap_nofold", "onnx_opset18_forms", "onnx_opset18_max_squeeze", "onnx_dynamo_bn_unfused",
+            "onnx_legacy_alexnet", "onnx_legacy_alexnet_static", "onnx_zoo_style"})
     void importedModelMatchesTheFrameworkAndTorchinfo(String name) throws Exception {
         Path dir = Golden.root().resolve(name);
         LoadedModel model = Golden.install(Golden.importFile(dir.resolve("model.onnx")), repository, name);
@@ -112,14 +113,19 @@ class OnnxImporterTest {
     }
 
     @Test
-    void legacyExportOfLocalResponseNormIsRejectedNamingTheFirstNodeItCannotFold() {
-        assertThatThrownBy(() -> Golden.importFile(Golden.root().resolve("unsupported/lrn_legacy.onnx")))
-                .isInstanceOf(ImportException.class)
-                .hasMessageStartingWith("ONNX node '/1/Slice' (Slice): computes on constants only, and this "
-                        + "operator cannot be folded")
-                .hasMessageContaining("inside what ONNX node '/1/Mul' (Mul) began as PyTorch's decomposed "
-                        + "LocalResponseNorm")
-                .hasMessageContaining("dynamo=True");
+    void legacyExportOfLocalResponseNormIsOneLayer() throws Exception {
+        ImportedModel model = Golden.importFile(Golden.root().resolve("onnx_legacy_alexnet/model.onnx"));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> layers = (List<Map<String, Object>>) model.definition().get("layers");
+        assertThat(layers.stream().filter(l -> l.get("type").equals("local_response_norm")).map(l -> l.get("size")))
+                .containsExactly(5, 3);
+    }
+
+    @Test
+    void zooStyleGraphKeepsItsFixedBatchOfOne() throws Exception {
+        ImportedModel model = Golden.importFile(Golden.root().resolve("onnx_zoo_style/model.onnx"));
+        assertThat(model.fixedBatch()).isEqualTo(1);
+        assertThat(model.definition().get("layers").toString()).contains("conv1").contains("local_response_norm");
     }
 
     @Test
