@@ -128,8 +128,8 @@ final class InferRequestReader {
             elements *= d;
             if (elements > Math.min(MAX_ELEMENTS, maxElements)) {
                 throw ApiException.badRequest(where + ": shape " + Arrays.toString(shape) + " has more elements than "
-                        + "the model accepts in one request (" + maxElements + ", the maximum batch size times one "
-                        + "example)");
+                        + "the model accepts in one request (" + maxElements + ": its max_batch_size, or 1 when that is 0, "
+                        + "times one example)");
             }
         }
         JsonNode parameters = node.get("parameters");

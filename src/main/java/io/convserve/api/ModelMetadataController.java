@@ -40,15 +40,15 @@ class ModelMetadataController {
     }
 
     @GetMapping({"/v2/models/{model}", "/v2/models/{model}/versions/{version}"})
-    @Operation(summary = "Model metadata", description = "Inputs and outputs with the batch dimension as -1.")
+    @Operation(summary = "Model metadata", description = "Inputs and outputs with the batch dimension as -1 (as 1 for a model with max_batch_size 0).")
     Metadata metadata(@PathVariable String model, @PathVariable(required = false) String version) {
         LoadedModel m = lookup.find(model, version);
         List<String> versions = version == null ? registry.versions(model) : List.of(m.version());
         return new Metadata(m.name(), versions, io.convserve.serving.ServerInfo.PLATFORM,
                 List.of(new TensorMetadata(m.definition().input().name(), "FP32",
-                        ModelMetadata.withDynamicBatch(m.network().inputShape()))),
+                        inference.settings(m).protocolShape(m.network().inputShape()))),
                 List.of(new TensorMetadata(m.definition().outputName(), "FP32",
-                        ModelMetadata.withDynamicBatch(m.network().outputShape()))));
+                        inference.settings(m).protocolShape(m.network().outputShape()))));
     }
 
     @GetMapping({"/v2/models/{model}/ready", "/v2/models/{model}/versions/{version}/ready"})
@@ -63,29 +63,8 @@ class ModelMetadataController {
             + "(model.json's) for models that take images.")
     Map<String, Object> config(@PathVariable String model, @PathVariable(required = false) String version) {
         LoadedModel m = lookup.find(model, version);
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("name", m.name());
-        config.put("platform", io.convserve.serving.ServerInfo.PLATFORM);
-        config.put("backend", "nd4j");
-        io.convserve.serving.BatchingSettings scheduler = inference.settings(m);
-        config.put("max_batch_size", scheduler.maxBatchSize());
-        config.put("input", List.of(Map.of("name", m.definition().input().name(), "data_type", "TYPE_FP32",
-                "format", "FORMAT_NCHW", "dims", dims(m.network().inputShape().dims()))));
-        config.put("output", List.of(Map.of("name", m.definition().outputName(), "data_type", "TYPE_FP32",
-                "dims", dims(m.network().outputShape().dims()), "label_filename",
-                m.labels().isEmpty() ? "" : "labels.txt")));
-        config.put("version_policy", Map.of("all", Map.of()));
-        if (scheduler.dynamic()) {
-            Map<String, Object> dynamic = new LinkedHashMap<>();
-            dynamic.put("max_queue_delay_microseconds", scheduler.maxQueueDelayNanos() / 1000);
-            dynamic.put("preferred_batch_size", scheduler.executionBatchSize() > 0
-                    ? List.of(scheduler.executionBatchSize()) : List.of());
-            dynamic.put("default_queue_policy", Map.of("max_queue_size", scheduler.maxQueueSize(),
-                    "default_timeout_microseconds", scheduler.defaultTimeoutNanos() / 1000,
-                    "allow_timeout_override", true));
-            config.put("dynamic_batching", dynamic);
-        }
-        config.put("instance_group", List.of(Map.of("count", scheduler.instances(), "kind", "KIND_CPU")));
+        Map<String, Object> config = io.convserve.serving.EffectiveConfig.json(io.convserve.serving.EffectiveConfig.of(
+                m, inference.settings(m), registry.tritonConfig(m.name()).orElse(null)));
         if (m.definition().preprocessing() != null) {
             // not Triton's: how /predictions turns an image into the input tensor (model.json "preprocessing")
             config.put("preprocessing", m.definition().preprocessing());
@@ -105,14 +84,6 @@ class ModelMetadataController {
             stats.add(json(inference.snapshot(m)));
         }
         return Map.of("model_stats", stats);
-    }
-
-    private static List<Long> dims(int[] dims) {
-        List<Long> out = new ArrayList<>();
-        for (int d : dims) {
-            out.add((long) d);
-        }
-        return out;
     }
 
     private static Map<String, Object> json(ModelStatistics.Snapshot s) {

@@ -130,10 +130,10 @@ class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceService
                     .setPlatform(ServerInfo.PLATFORM)
                     .addInputs(ModelMetadataResponse.TensorMetadata.newBuilder().setName(m.definition().input().name())
                             .setDatatype("FP32")
-                            .addAllShape(InferenceRequests.withDynamicBatch(m.network().inputShape())))
+                            .addAllShape(inference.settings(m).protocolShape(m.network().inputShape())))
                     .addOutputs(ModelMetadataResponse.TensorMetadata.newBuilder().setName(m.definition().outputName())
                             .setDatatype("FP32")
-                            .addAllShape(InferenceRequests.withDynamicBatch(m.network().outputShape())))
+                            .addAllShape(inference.settings(m).protocolShape(m.network().outputShape())))
                     .build();
         });
     }

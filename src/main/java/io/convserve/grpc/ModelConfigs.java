@@ -4,17 +4,10 @@ import io.convserve.protocol.GrpcService;
 import io.convserve.protocol.GrpcService.ModelStatisticsResponse;
 import io.convserve.protocol.GrpcService.RepositoryIndexResponse;
 import io.convserve.protocol.GrpcService.StatisticDuration;
-import io.convserve.protocol.ModelConfigProto.DataType;
 import io.convserve.protocol.ModelConfigProto.ModelConfig;
-import io.convserve.protocol.ModelConfigProto.ModelDynamicBatching;
-import io.convserve.protocol.ModelConfigProto.ModelInput;
-import io.convserve.protocol.ModelConfigProto.ModelInstanceGroup;
-import io.convserve.protocol.ModelConfigProto.ModelOutput;
-import io.convserve.protocol.ModelConfigProto.ModelQueuePolicy;
-import io.convserve.protocol.ModelConfigProto.ModelVersionPolicy;
 import io.convserve.registry.LoadedModel;
 import io.convserve.registry.ModelRegistry;
-import io.convserve.serving.BatchingSettings;
+import io.convserve.serving.EffectiveConfig;
 import io.convserve.serving.InferenceService;
 import io.convserve.serving.ModelStatistics;
 import io.convserve.serving.RepositoryIndex;
@@ -38,29 +31,7 @@ class ModelConfigs {
     }
 
     ModelConfig config(LoadedModel m) {
-        BatchingSettings scheduler = inference.settings(m);
-        ModelConfig.Builder config = ModelConfig.newBuilder().setName(m.name()).setPlatform(ServerInfo.PLATFORM)
-                .setBackend("nd4j").setMaxBatchSize(scheduler.maxBatchSize())
-                .addInput(ModelInput.newBuilder().setName(m.definition().input().name()).setDataType(DataType.TYPE_FP32)
-                        .setFormat(ModelInput.Format.FORMAT_NCHW).addAllDims(dims(m.network().inputShape().dims())))
-                .addOutput(ModelOutput.newBuilder().setName(m.definition().outputName()).setDataType(DataType.TYPE_FP32)
-                        .addAllDims(dims(m.network().outputShape().dims()))
-                        .setLabelFilename(m.labels().isEmpty() ? "" : "labels.txt"))
-                .setVersionPolicy(ModelVersionPolicy.newBuilder().setAll(ModelVersionPolicy.All.getDefaultInstance()))
-                .addInstanceGroup(ModelInstanceGroup.newBuilder().setCount(scheduler.instances())
-                        .setKind(ModelInstanceGroup.Kind.KIND_CPU));
-        if (scheduler.dynamic()) {
-            ModelDynamicBatching.Builder dynamic = ModelDynamicBatching.newBuilder()
-                    .setMaxQueueDelayMicroseconds(scheduler.maxQueueDelayNanos() / 1000)
-                    .setDefaultQueuePolicy(ModelQueuePolicy.newBuilder().setMaxQueueSize(scheduler.maxQueueSize())
-                            .setDefaultTimeoutMicroseconds(scheduler.defaultTimeoutNanos() / 1000)
-                            .setAllowTimeoutOverride(true));
-            if (scheduler.executionBatchSize() > 0) {
-                dynamic.addPreferredBatchSize(scheduler.executionBatchSize());
-            }
-            config.setDynamicBatching(dynamic);
-        }
-        return config.build();
+        return EffectiveConfig.of(m, inference.settings(m), registry.tritonConfig(m.name()).orElse(null));
     }
 
     /** Every served version (no name), every version of a model (no version), or one version. */

@@ -194,7 +194,7 @@ public final class ModelDefinitionReader {
                 + " must be a list of numbers, one per channel. Received: " + value);
     }
 
-    private static ModelDefinition.VersionPolicy versionPolicy(Object value, String source) {
+    ModelDefinition.VersionPolicy versionPolicy(Object value, String source) {
         String expected = ". Expected {\"latest\": {\"num_versions\": N}}, {\"all\": {}} or "
                 + "{\"specific\": {\"versions\": [1, 2]}}. Received: " + value;
         if (value == null) {
@@ -220,7 +220,8 @@ public final class ModelDefinitionReader {
     }
 
     private static ModelDefinition.Batching batching(Map<String, Object> root, String source) {
-        Integer maxBatch = positive(root.get("max_batch_size"), "max_batch_size", source);
+        // 0 is Triton's "no batching": the batch dimension is part of the shapes, fixed at 1
+        Integer maxBatch = notNegative(root.get("max_batch_size"), "max_batch_size", source);
         Integer instances = positive(root.get("instance_count"), "instance_count", source);
         Object value = root.get("dynamic_batching");
         if (value == null || value instanceof Boolean) {
@@ -273,7 +274,7 @@ public final class ModelDefinitionReader {
         throw new ModelLoadException(source + ": " + field + " must be a non-negative integer. Received: " + value);
     }
 
-    private static Map<String, String> aliases(Object value, String source) {
+    Map<String, String> aliases(Object value, String source) {
         if (value == null) {
             return Map.of();
         }

@@ -32,12 +32,13 @@ public final class ModelRegistry {
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
 
     /** What one model serves: versions by number, aliases to numbers, and the files it was loaded from. */
-    private record Served(NavigableMap<Long, LoadedModel> versions, Map<String, String> aliases, String fingerprint) {
+    private record Served(NavigableMap<Long, LoadedModel> versions, Map<String, String> aliases, String fingerprint,
+                          TritonConfig config) {
     }
 
     private final Path repository;
     private final int warmupRequests;
-    private final ModelLoader loader = new ModelLoader();
+    private final ModelLoader loader;
     private final Map<String, Served> models = new ConcurrentHashMap<>();
     private final Map<String, String> failures = new ConcurrentHashMap<>();
     private final List<java.util.function.Consumer<LoadedModel>> loadListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -48,8 +49,14 @@ public final class ModelRegistry {
 
     /** @param warmupRequests forward passes (batch 1, zeros) run on each new version before it takes traffic */
     public ModelRegistry(Path repository, int warmupRequests) {
+        this(repository, warmupRequests, ModelConverter.NONE);
+    }
+
+    /** @param converter turns version folders' ONNX and Keras files into our format as they load */
+    public ModelRegistry(Path repository, int warmupRequests, ModelConverter converter) {
         this.repository = repository;
         this.warmupRequests = warmupRequests;
+        this.loader = new ModelLoader(converter);
     }
 
     public Path repository() {
@@ -82,7 +89,11 @@ public final class ModelRegistry {
         }
         long start = System.nanoTime();
         try {
-            ModelDefinition definition = loader.definition(dir);
+            ModelLoader.Folder definition = loader.folder(dir);
+            if (definition.config() != null && !definition.config().unsupported().isEmpty()) {
+                log.warn("model={} config.pbtxt fields not supported, ignored: {}", name,
+                        definition.config().unsupported());
+            }
             List<Long> onDisk = loader.versions(dir).stream().map(Long::parseLong).toList();
             List<Long> selected = definition.versionPolicy().select(onDisk);
             if (selected.isEmpty()) {
@@ -100,11 +111,11 @@ public final class ModelRegistry {
                     next.put(version, existing);
                     continue;
                 }
-                LoadedModel model = loader.load(dir, Long.toString(version));
-                warmUp(model);
+                LoadedModel model = loader.load(dir, Long.toString(version), definition);
+                warmUp(model, definition.config());
                 log.info("loaded model={} version={} parameters={} weights={} duration_ms={}", name, version,
-                        model.network().parameterCount(),
-                        model.generatedWeights() ? "generated(he_normal)" : "weights.npz", model.loadTime().toMillis());
+                        model.network().parameterCount(), model.generatedWeights() ? "generated(he_normal)"
+                                : source(dir, version, definition), model.loadTime().toMillis());
                 next.put(version, model);
                 loadListeners.forEach(l -> l.accept(model));
             }
@@ -115,7 +126,7 @@ public final class ModelRegistry {
                 }
             }
             models.put(name, new Served(java.util.Collections.unmodifiableNavigableMap(next), definition.aliases(),
-                    fingerprint));
+                    fingerprint, definition.config()));
             failures.remove(name);
             if (current != null) {
                 Set<Long> dropped = new HashSet<>(current.versions().keySet());
@@ -145,9 +156,15 @@ public final class ModelRegistry {
         return out;
     }
 
-    private void warmUp(LoadedModel model) {
-        for (int i = 0; i < warmupRequests; i++) {
-            model.network().forward(Nd4j.zeros(DataType.FLOAT, model.network().inputShape().withBatch(1)));
+    /** config.pbtxt's model_warmup when it has one (zeros stand in for random data), else the configured count. */
+    private void warmUp(LoadedModel model, TritonConfig config) {
+        List<TritonConfig.Warmup> warmups = config == null || config.warmups().isEmpty()
+                ? List.of(new TritonConfig.Warmup("default", 1, warmupRequests)) : config.warmups();
+        for (TritonConfig.Warmup warmup : warmups) {
+            for (int i = 0; i < warmup.count(); i++) {
+                model.network().forward(Nd4j.zeros(DataType.FLOAT,
+                        model.network().inputShape().withBatch(warmup.batchSize())));
+            }
         }
     }
 
@@ -226,6 +243,12 @@ public final class ModelRegistry {
         return served == null ? List.of() : served.versions().keySet().stream().map(String::valueOf).toList();
     }
 
+    /** The model folder's config.pbtxt as it was when the model was loaded, if it has one. */
+    public Optional<TritonConfig> tritonConfig(String name) {
+        Served served = models.get(name);
+        return served == null ? Optional.empty() : Optional.ofNullable(served.config());
+    }
+
     /** Aliases of a model and the versions they name. */
     public Map<String, String> aliases(String name) {
         Served served = models.get(name);
@@ -272,13 +295,41 @@ public final class ModelRegistry {
         return sb.toString();
     }
 
+    /** The folder-level files (model.json, config.pbtxt, labels) are as they were when the model was loaded. */
     private boolean sameDefinition(Served current, Path dir) {
-        String print = current.fingerprint();
-        return print.contains(stamp(dir, dir.resolve("model.json"))) && print.contains(stamp(dir, dir.resolve("labels.txt")));
+        return folderStamp(current.fingerprint()).equals(folderStamp(fingerprint(dir)));
+    }
+
+    /** The part of a fingerprint that stamps files directly in the model folder (no '/' in their relative path). */
+    private static String folderStamp(String fingerprint) {
+        StringBuilder sb = new StringBuilder();
+        for (String entry : fingerprint.split(";")) {
+            String path = entry.substring(0, Math.max(0, entry.lastIndexOf('@')));
+            if (!path.contains("/") && !path.contains("\\")) {
+                sb.append(entry).append(';');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String source(Path dir, long version, ModelLoader.Folder folder) {
+        Path file = ModelLoader.modelFile(dir.resolve(Long.toString(version)), folder.config());
+        return file == null ? "weights.npz" : version + "/" + file.getFileName();
     }
 
     private static String versionFingerprint(Path dir, long version) {
-        return stamp(dir, dir.resolve(Long.toString(version)).resolve("weights.npz"));
+        return versionStamp(dir, Long.toString(version));
+    }
+
+    /** Names, modification times and sizes of every file in a version folder. */
+    static String versionStamp(Path dir, String version) {
+        StringBuilder sb = new StringBuilder();
+        try (Stream<Path> files = Files.walk(dir.resolve(version), 1)) {
+            files.filter(Files::isRegularFile).sorted().forEach(f -> sb.append(stamp(dir, f)));
+        } catch (IOException e) {
+            sb.append(version).append("@absent;");
+        }
+        return sb.toString();
     }
 
     private String versionFingerprint(LoadedModel model) {

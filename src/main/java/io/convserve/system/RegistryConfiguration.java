@@ -3,6 +3,7 @@ package io.convserve.system;
 import io.convserve.serving.AuthProperties;
 import io.convserve.serving.LimitsProperties;
 import io.convserve.serving.InferenceProperties;
+import io.convserve.importer.FileConverter;
 import io.convserve.registry.ModelRegistry;
 import io.convserve.registry.RepositoryProperties;
 import java.io.IOException;
@@ -41,7 +42,7 @@ class RegistryConfiguration {
                 throw new IllegalStateException("inference.repository " + repository + " is not a directory");
             }
         }
-        ModelRegistry registry = new ModelRegistry(repository, properties.warmupRequests());
+        ModelRegistry registry = new ModelRegistry(repository, properties.warmupRequests(), new FileConverter());
         registry.loadAll();
         log.info("model repository {} loaded: models={} failed={} duration_ms={}", repository,
                 registry.latest().size(), registry.failures().size(), (System.nanoTime() - start) / 1_000_000);

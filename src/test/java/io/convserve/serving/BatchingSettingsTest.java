@@ -57,9 +57,25 @@ class BatchingSettingsTest {
     }
 
     @Test
+    void maxBatchSizeZeroIsTritonsBatchInTheShape() {
+        ModelDefinition d = definition("\"max_batch_size\": 0, \"dynamic_batching\": {\"max_queue_size\": 9}, ");
+        BatchingSettings s = BatchingSettings.resolve("m", d.batching(), config(Map.of()));
+        assertThat(s.batchInShape()).isTrue();
+        assertThat(s.maxBatchSize()).isEqualTo(1);
+        assertThat(s.reportedMaxBatchSize()).isZero();
+        assertThat(s.dynamic()).isFalse();
+        assertThat(s.protocolShape(new io.convserve.model.Shape(3, 8, 8))).containsExactly(1L, 3L, 8L, 8L);
+        InferenceProperties.ModelOverrides o = new InferenceProperties.ModelOverrides(4, null, null, null, null, null,
+                null);
+        BatchingSettings overridden = BatchingSettings.resolve("m", d.batching(), config(Map.of("m", o)));
+        assertThat(overridden.batchInShape()).isFalse();
+        assertThat(overridden.protocolShape(new io.convserve.model.Shape(3))).containsExactly(-1L, 3L);
+    }
+
+    @Test
     void badValuesAreLoadErrorsNamingTheField() {
-        assertThatThrownBy(() -> definition("\"max_batch_size\": 0, "))
-                .isInstanceOf(ModelLoadException.class).hasMessageContaining("max_batch_size must be a positive");
+        assertThatThrownBy(() -> definition("\"max_batch_size\": -1, "))
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("max_batch_size must be a non-negative");
         assertThatThrownBy(() -> definition("\"dynamic_batching\": {\"max_queue_size\": -1}, "))
                 .hasMessageContaining("dynamic_batching.max_queue_size").hasMessageContaining("-1");
         assertThatThrownBy(() -> definition("\"dynamic_batching\": {\"max_queue_delay\": 5}, "))
