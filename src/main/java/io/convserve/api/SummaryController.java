@@ -50,7 +50,11 @@ class SummaryController {
     }
 
     /** An architecture without weights: a model.json object (or just its input and layers). */
-    record SummaryRequest(Map<String, Object> architecture, List<Integer> inputShape, Integer batchSize) {
+    record SummaryRequest(Map<String, Object> architecture,
+                          @Schema(description = "a loaded model whose architecture (without its weights) to use "
+                                  + "instead of `architecture`") String model,
+                          @Schema(description = "the version of `model` (default: the latest)") String version,
+                          List<Integer> inputShape, Integer batchSize) {
     }
 
     private final ModelLookup lookup;
@@ -82,6 +86,10 @@ class SummaryController {
         Architecture architecture = m.definition().architecture();
         Shape input = inputShape == null ? architecture.inputShape() : parseShape(inputShape, architecture.inputShape());
         Summary summary = architecture.summarize(input, parseBatch(batchSize));
+        if (inputShape != null) {
+            LoadedWeightsFit.check(m.name(), m.network().summary(), summary, java.util.Arrays.stream(input.dims())
+                    .boxed().toList());
+        }
         if (isText(format)) {
             return text(SummaryText.render("Model: \"" + m.name() + "\" (version " + m.version() + ")", summary));
         }
@@ -126,11 +134,14 @@ class SummaryController {
             schema = @Schema(implementation = SummaryProblem.class)))
     ResponseEntity<Object> summary(@RequestBody SummaryRequest request,
                                    @Parameter(description = "json or text") @RequestParam(required = false) String format) {
-        if (request == null || request.architecture() == null) {
-            throw ApiException.badRequest("field 'architecture' is required: {\"architecture\": {\"input\": "
-                    + "{\"shape\": [C, H, W]}, \"layers\": [...]}, \"input_shape\": [C, H, W], \"batch_size\": N}");
+        if (request == null || (request.architecture() == null) == (request.model() == null)) {
+            throw ApiException.badRequest("give either 'architecture' ({\"architecture\": {\"input\": {\"shape\": "
+                    + "[C, H, W]}, \"layers\": [...]}, \"input_shape\": [C, H, W], \"batch_size\": N}) or 'model', "
+                    + "a loaded model's name ({\"model\": \"alexnet\", \"input_shape\": [3, 224, 224]})");
         }
-        Map<String, Object> architecture = new LinkedHashMap<>(request.architecture());
+        Map<String, Object> architecture = new LinkedHashMap<>(request.model() != null
+                ? LoadedWeightsFit.architectureOf(lookup.find(request.model(), request.version()).definition())
+                : request.architecture());
         if (!architecture.containsKey("input") && request.inputShape() != null) {
             architecture.put("input", Map.of("shape", request.inputShape()));
         }
@@ -161,7 +172,7 @@ class SummaryController {
             }
             return located;
         }
-        String name = definition.name();
+        String name = request.model() != null ? request.model() : definition.name();
         if (isText(format)) {
             return text(SummaryText.render("Model: \"" + (name == null ? "architecture" : name) + "\"", summary));
         }

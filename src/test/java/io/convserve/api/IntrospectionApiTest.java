@@ -73,9 +73,24 @@ class IntrospectionApiTest extends ValidatedApiTest {
     }
 
     @Test
+    void aLoadedModelsTableAtAnInputItsWeightsDoNotFitIs422NamingTheLayer() {
+        // the loaded fc6 weights take 9,216 features (256x6x6 at 227 pixels); at 224 pool5 gives 256x5x5
+        assertError(http.get("/v2/models/alexnet/layers?input_shape=3,224,224"), 422,
+                "layer 'fc6' (dense) has loaded weights for 9,216 input features (weight [4096, 9216]), and "
+                        + "input_shape [3, 224, 224] gives it 6,400 input features (weight [4096, 6400]) (256x5x5 "
+                        + "after 'pool5'). The loaded weights fix the input to [3, 227, 227]. For the architecture at "
+                        + "another input size without its weights, POST /v2/summary with {\"model\": \"alexnet\", "
+                        + "\"input_shape\": [3, 224, 224]}");
+        HttpJson.Response same = http.get("/v2/models/lenet5/layers?input_shape=1,28,28");
+        assertThat(same.status()).as(same.body()).isEqualTo(200);
+    }
+
+    @Test
     void layersForAnotherInputSizeAnswerTheFirstDenseLayersInputs() {
         // AlexNet's 227 architecture fed 224 pixels: pool5 gives 5x5, so fc6 receives 6,400 features
-        JsonNode body = http.get("/v2/models/alexnet/layers?input_shape=3,224,224&batch_size=8").json();
+        JsonNode body = http.post("/v2/summary", "{\"model\": \"alexnet\", \"input_shape\": [3, 224, 224], "
+                + "\"batch_size\": 8}", "application/json").json();
+        assertThat(body.get("model_name").asString()).isEqualTo("alexnet");
 
         JsonNode fc6 = body.get("layers").get(12);
         assertThat(fc6.get("name").asString()).isEqualTo("fc6");
@@ -130,7 +145,8 @@ class IntrospectionApiTest extends ValidatedApiTest {
         // 100000x100000 would flatten to 2.5 billion features: more than a dimension can hold
         assertError(http.get("/v2/models/alexnet/layers?input_shape=3,100000,100000"), 422,
                 "flatten 'flatten' (layer 10): a size or count overflows the integer range");
-        HttpJson.Response large = http.get("/v2/models/alexnet/layers?input_shape=3,20000,20000");
+        HttpJson.Response large = http.post("/v2/summary", "{\"model\": \"alexnet\", \"input_shape\": [3, 20000, "
+                + "20000]}", "application/json");
         assertThat(large.status()).isEqualTo(200);
         assertThat(large.json().get("totals").get("macs").asLong()).isGreaterThan(1_000_000_000_000L);
     }
@@ -186,7 +202,7 @@ class IntrospectionApiTest extends ValidatedApiTest {
         assertError(http.post("/v2/summary", body, "application/json"), 400,
                 "conv2d 'conv2d_0' (layer 0): field 'kernel' is required");
         assertError(http.post("/v2/summary", "{\"architecture\": ", "application/json"), 400, "not valid JSON");
-        assertError(http.post("/v2/summary", "{}", "application/json"), 400, "field 'architecture' is required");
+        assertError(http.post("/v2/summary", "{}", "application/json"), 400, "give either 'architecture'");
     }
 
     @Test
