@@ -11,7 +11,6 @@ import io.convserve.serving.EffectiveConfig;
 import io.convserve.serving.InferenceService;
 import io.convserve.serving.ModelStatistics;
 import io.convserve.serving.RepositoryIndex;
-import io.convserve.serving.ServerInfo;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.stereotype.Component;

@@ -1,6 +1,5 @@
 package io.convserve.importer;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.convserve.importer.onnx.OnnxProto.AttributeProto;
 import io.convserve.importer.onnx.OnnxProto.GraphProto;
@@ -18,10 +17,9 @@ import static io.convserve.importer.OnnxAttributes.longs;
 import static io.convserve.importer.OnnxAttributes.pairAttr;
 import static io.convserve.importer.OnnxAttributes.stringAttr;
 
+import io.convserve.model.Padding;
 import io.convserve.model.Shape;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
+import io.convserve.model.Window;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -46,7 +44,7 @@ import java.util.function.Function;
  */
 public final class OnnxImporter {
 
-    private static final List<String> SUPPORTED = List.of("Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
+    static final List<String> SUPPORTED = List.of("Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
             "GlobalMaxPool", "ReduceMean / ReduceMax (over H and W)", "BatchNormalization", "LRN",
             "decomposed nn.LocalResponseNorm (Mul, Reshape, Pad, AveragePool, Squeeze, Mul, Add, Pow, Div)", "Gemm",
             "MatMul", "Add / Sum (a bias after Conv, Gemm or MatMul)", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax",
@@ -57,16 +55,15 @@ public final class OnnxImporter {
     private final Map<String, OnnxConst> constants = new HashMap<>();
     /** ONNX shape of each data tensor, batch first as {@link #BATCH}. */
     private final Map<String, long[]> shapes = new HashMap<>();
-    private final OnnxFolding folding = new OnnxFolding(constants, shapes, (t, where) -> tensor(t, where));
+    private OnnxTensors tensors;
+    private final OnnxFolding folding = new OnnxFolding(constants, shapes, (t, where) -> tensors.tensor(t, where));
     private ModelBuilder b;
     private int opset;
     private String current;
     private String pendingMatMul; // our conv2d or dense layer made by the node before, which an Add may give a bias
     /** The fixed batch of an export without a symbolic batch (0 when symbolic): a reshape to it keeps the batch. */
     private long exportBatch;
-    private DecomposedLrn lrn; // a decomposed nn.LocalResponseNorm being read, or null
-    private Function<String, byte[]> externalData;
-    private final Map<String, byte[]> externalFiles = new HashMap<>();
+    private OnnxLrnPattern lrn; // a decomposed nn.LocalResponseNorm being read, or null
 
     public ImportedModel read(byte[] content, String fileName) {
         return read(content, fileName, null);
@@ -78,7 +75,7 @@ public final class OnnxImporter {
      * file's bytes by its location relative to the model, or null when the model came alone (an upload).
      */
     public ImportedModel read(byte[] content, String fileName, Function<String, byte[]> externalData) {
-        this.externalData = externalData;
+        this.tensors = new OnnxTensors(externalData);
         ModelProto model;
         try {
             model = ModelProto.parseFrom(content);
@@ -96,7 +93,7 @@ public final class OnnxImporter {
         }
         GraphProto g = model.getGraph();
         for (TensorProto t : g.getInitializerList()) {
-            constants.put(t.getName(), tensor(t, "initializer '" + t.getName() + "'"));
+            constants.put(t.getName(), tensors.tensor(t, "initializer '" + t.getName() + "'"));
         }
         List<ValueInfoProto> inputs = g.getInputList().stream().filter(v -> !constants.containsKey(v.getName()))
                 .toList();
@@ -158,7 +155,7 @@ public final class OnnxImporter {
             throw new ImportException(where + ": operator domain '" + n.getDomain() + "' is not supported");
         }
         if (op.equals("Constant")) {
-            constants.put(n.getOutput(0), constantNode(n, where));
+            constants.put(n.getOutput(0), tensors.constantNode(n, where));
             return;
         }
         if (op.equals("If")) {
@@ -201,7 +198,7 @@ public final class OnnxImporter {
         }
         if (op.equals("Mul") && n.getInputCount() == 2 && n.getInput(0).equals(current)
                 && n.getInput(1).equals(current)) {
-            lrn = new DecomposedLrn(where, shapes.get(current));
+            lrn = new OnnxLrnPattern(where, current, shapes.get(current), constants);
             lrn.at = n.getOutput(0);
             return;
         }
@@ -443,25 +440,20 @@ public final class OnnxImporter {
     }
 
     /** Whether ceil_mode keeps the same windows once the padding is explicit (PyTorch drops a window starting in
-     * the right padding; with the padding made part of the input it would not). */
+     * the right padding; with the padding made part of the input it would not). {@link Window} decides both. */
     private boolean sameCeilWindows(List<?> pads, List<Integer> kernel, Object stride) {
         Shape in = b.current();
-        int[] size = {in.height(), in.width()};
-        for (int axis = 0; axis < 2; axis++) {
-            int before = (Integer) pads.get(2 * axis);
-            int after = (Integer) pads.get(2 * axis + 1);
-            int s = stride instanceof List<?> l ? (Integer) l.get(axis) : (Integer) stride;
-            int k = kernel.get(axis);
-            if (ceilWindows(size[axis], before, after, k, s) != ceilWindows(size[axis] + before + after, 0, 0, k, s)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int ceilWindows(int size, int before, int after, int k, int s) {
-        int out = -Math.floorDiv(-(size + before + after - k), s) + 1;
-        return (out - 1) * s >= size + before ? out - 1 : out;
+        int sh = stride instanceof List<?> l ? (Integer) l.get(0) : (Integer) stride;
+        int sw = stride instanceof List<?> l ? (Integer) l.get(1) : (Integer) stride;
+        int top = (Integer) pads.get(0);
+        int bottom = (Integer) pads.get(1);
+        int left = (Integer) pads.get(2);
+        int right = (Integer) pads.get(3);
+        Window.Resolved padded = new Window(kernel.get(0), kernel.get(1), sh, sw, 1, 1,
+                new Padding.Explicit(top, bottom, left, right), true).resolve(in.height(), in.width());
+        Window.Resolved explicit = new Window(kernel.get(0), kernel.get(1), sh, sw, 1, 1,
+                new Padding.Explicit(0, 0, 0, 0), true).resolve(in.height() + top + bottom, in.width() + left + right);
+        return padded.outH() == explicit.outH() && padded.outW() == explicit.outW();
     }
 
     private void gemm(NodeProto n, String name, String where) {
@@ -509,7 +501,7 @@ public final class OnnxImporter {
         }
         GraphProto branch = attr(n, condition.get(0) != 0 ? "then_branch" : "else_branch").getG();
         for (TensorProto t : branch.getInitializerList()) {
-            constants.put(t.getName(), tensor(t, where + " branch initializer '" + t.getName() + "'"));
+            constants.put(t.getName(), tensors.tensor(t, where + " branch initializer '" + t.getName() + "'"));
         }
         for (int i = 0; i < branch.getNodeCount(); i++) {
             node(branch.getNode(i), index);
@@ -642,7 +634,7 @@ public final class OnnxImporter {
     }
 
     /** Opset 18's Pad with {@code axes}: its pads [begin per axis..., end per axis...] spread over all the axes. */
-    private static long[] padsOnAxes(long[] p, long[] axes, int rank, String where) {
+    static long[] padsOnAxes(long[] p, long[] axes, int rank, String where) {
         if (p.length != 2 * axes.length) {
             throw new ImportException(where + ": pads " + Arrays.toString(p) + " must have 2 values per axis of "
                     + Arrays.toString(axes));
@@ -693,179 +685,11 @@ public final class OnnxImporter {
         return List.of(p.get(0), p.get(2), p.get(1), p.get(3));
     }
 
-    // ---- nn.LocalResponseNorm as the exporters decompose it
+    // ---- constants and shapes
 
-    /**
-     * PyTorch's {@code F.local_response_norm} as torch.onnx traces it: {@code x*x}, Reshape (or Unsqueeze) to
-     * {@code [N, 1, C, H, W]}, Pad of the channel axis by {@code (size/2, (size-1)/2)}, a 3-D AveragePool of
-     * {@code [size, 1, 1]} (the sum divided by size), Squeeze back, {@code * alpha}, {@code + k}, {@code ^ beta}, and
-     * {@code x / that}: exactly our local_response_norm. Read node by node from the {@code Mul(x, x)} on; any other
-     * node in between, or other values, is refused naming it. The legacy exporter's form (pads computed by Slice and
-     * Transpose, an If for the squeeze) is not folded, so it stops at its first such node.
-     */
-    private final class DecomposedLrn {
-        private final String start;
-        private final String x;
-        private final long[] input;
-        private String at;
-        private int step;
-        private int front = -1;
-        private int back = -1;
-        int size;
-        double alpha;
-        double k;
-        double beta;
-
-        DecomposedLrn(String start, long[] input) {
-            this.start = start;
-            this.x = current;
-            this.input = input;
-        }
-
-        boolean done() {
-            return step == 8;
-        }
-
-        void step(NodeProto n, String where) {
-            String op = n.getOpType();
-            if (op.equals("Shape") && step == 3 && n.getInput(0).equals(at)) {
-                // the legacy exporter's "if x.size(1) == 1" squeeze: the pooled tensor is [N, 1, C, H, W]
-                constants.put(n.getOutput(0), OnnxConst.ints(BATCH, 1, input[1], input[2], input[3]));
-                return;
-            }
-            if ((op.equals("Reshape") || op.equals("Squeeze")) && step == 4 && n.getInput(0).equals(at)) {
-                at = n.getOutput(0); // a second reshape after the squeeze, back to [N, C, H, W]
-                return;
-            }
-            String[] expected = {"Reshape or Unsqueeze", "Pad", "AveragePool", "Squeeze or Reshape", "Mul", "Add",
-                "Pow", "Div"};
-            boolean reads = n.getInputList().contains(at);
-            boolean ok = reads && switch (step) {
-                case 0 -> op.equals("Reshape") || op.equals("Unsqueeze");
-                case 1 -> op.equals("Pad");
-                case 2 -> op.equals("AveragePool");
-                case 3 -> op.equals("Squeeze") || op.equals("Reshape");
-                case 4 -> op.equals("Mul");
-                case 5 -> op.equals("Add");
-                case 6 -> op.equals("Pow");
-                default -> op.equals("Div") && n.getInput(0).equals(x) && n.getInput(1).equals(at);
-            };
-            if (!ok) {
-                throw new ImportException(where + ": reads " + n.getInputList() + " inside what " + start + " began as "
-                        + "PyTorch's decomposed LocalResponseNorm (x*x, Reshape, Pad, AveragePool, Squeeze, Mul, Add, "
-                        + "Pow, Div); expected " + expected[step] + " of '" + at + "'. Importable operators: "
-                        + SUPPORTED);
-            }
-            switch (step) {
-                case 1 -> {
-                    long[] p = constant(n, 1, where).longs();
-                    if (n.getInputCount() > 3 && !n.getInput(3).isEmpty()) {
-                        p = padsOnAxes(p, constant(n, 3, where).longs(), 5, where);
-                    }
-                    boolean zero = n.getInputCount() < 3 || n.getInput(2).isEmpty()
-                            || constant(n, 2, where).array().data()[0] == 0f;
-                    boolean channelsOnly = p.length == 10 && zero && "constant".equals(stringAttr(n, "mode", "constant"));
-                    for (int i = 0; i < p.length && channelsOnly; i++) {
-                        channelsOnly = i == 2 || i == 7 || p[i] == 0;
-                    }
-                    if (!channelsOnly) {
-                        throw new ImportException(where + ": the padding of a decomposed LocalResponseNorm must be zeros "
-                                + "on the channel axis only. Received: pads " + Arrays.toString(p));
-                    }
-                    front = (int) p[2];
-                    back = (int) p[7];
-                }
-                case 2 -> {
-                    List<Integer> kernel = ints(attr(n, "kernel_shape"), where + ": attribute kernel_shape");
-                    List<Integer> strides = attr(n, "strides") == null ? List.of(1, 1, 1) : ints(attr(n, "strides"), where);
-                    List<Integer> pads = attr(n, "pads") == null ? List.of(0, 0, 0, 0, 0, 0) : ints(attr(n, "pads"), where);
-                    int s = kernel.isEmpty() ? 0 : kernel.get(0);
-                    if (!kernel.equals(List.of(s, 1, 1)) || !strides.equals(List.of(1, 1, 1))
-                            || pads.stream().anyMatch(v -> v != 0) || longAttr(n, "ceil_mode", 0) != 0
-                            || front != s / 2 || back != (s - 1) / 2) {
-                        throw new ImportException(where + ": a decomposed LocalResponseNorm must average a window of "
-                                + "[size, 1, 1] with stride 1 over channels padded by (size/2, (size-1)/2) (PyTorch's "
-                                + "rule, as our local_response_norm). Received: kernel_shape " + kernel + ", strides "
-                                + strides + ", pads " + pads + ", channel padding (" + front + ", " + back + ")");
-                    }
-                    size = s;
-                }
-                case 4 -> alpha = scalar(n, where, "alpha");
-                case 5 -> k = scalar(n, where, "k");
-                case 6 -> beta = scalar(n, where, "beta");
-                default -> {
-                }
-            }
-            at = n.getOutput(0);
-            step++;
-        }
-
-        private double scalar(NodeProto n, String where, String what) {
-            String other = n.getInput(0).equals(at) ? n.getInput(1) : n.getInput(0);
-            OnnxConst c = constants.get(other);
-            float[] v = c == null ? null : c.array().data();
-            if (v == null || v.length != 1) {
-                throw new ImportException(where + ": the " + what + " of a decomposed LocalResponseNorm must be one "
-                        + "constant value. Received: input '" + other + "'" + (v == null ? " (computed)"
-                        : " with " + v.length + " values"));
-            }
-            return v[0];
-        }
-    }
-
-    // ---- attributes, tensors, names
-
-    /**
-     * A layer name: the module path of a PyTorch export ("/features/features.0/Conv" gives "features.0", the name
-     * torchinfo shows), else the node name, else the weight's prefix ("fc.weight" gives "fc"), else the operator.
-     */
+    /** The node's layer name (see {@link OnnxNames}), else {@code <op>_<index>}; unique in the model. */
     private String layerName(NodeProto n, int index) {
-        String node = n.getName();
-        String wanted = null;
-        boolean dynamo = n.getMetadataPropsList().stream().anyMatch(p -> p.getKey().startsWith("pkg.torch.onnx"))
-                || node.startsWith("node_");
-        // dynamo: the weight's prefix first (a convolution with a BatchNorm2d fused into it keeps the conv's
-        // weight name but may carry the norm's scope), then the module scope
-        if (dynamo && n.getInputCount() > 1 && n.getInput(1).endsWith(".weight")) {
-            wanted = n.getInput(1).substring(0, n.getInput(1).length() - ".weight".length());
-        }
-        if (wanted == null) {
-            wanted = moduleScope(n);
-        }
-        if (wanted == null && node.startsWith("/")) {
-            String[] parts = node.split("/");
-            wanted = parts.length >= 3 ? parts[parts.length - 2] : null;
-        }
-        if (wanted == null && !node.isEmpty() && !node.startsWith("/")) {
-            wanted = node;
-        }
-        if (wanted == null && n.getInputCount() > 1 && n.getInput(1).endsWith(".weight")) {
-            wanted = n.getInput(1).substring(0, n.getInput(1).length() - ".weight".length());
-        }
-        return b.uniqueName(wanted, n.getOpType().toLowerCase() + "_" + index);
-    }
-
-    /**
-     * The PyTorch module path that torch.onnx's dynamo exporter records in the node's metadata
-     * ({@code pkg.torch.onnx.name_scopes = ['', 'features', 'features.0', 'conv2d']}: the root, then each module's
-     * full path, then the operation; gives "features.0"), or null.
-     */
-    private static String moduleScope(NodeProto n) {
-        for (var p : n.getMetadataPropsList()) {
-            if (p.getKey().equals("pkg.torch.onnx.name_scopes")) {
-                String v = p.getValue().trim();
-                if (!v.startsWith("[") || !v.endsWith("]")) {
-                    return null;
-                }
-                List<String> parts = new ArrayList<>();
-                for (String part : v.substring(1, v.length() - 1).split(",")) {
-                    parts.add(part.trim().replaceAll("^'|'$", ""));
-                }
-                String module = parts.size() > 2 ? parts.get(parts.size() - 2) : "";
-                return module.isEmpty() ? null : module;
-            }
-        }
-        return null;
+        return b.uniqueName(OnnxNames.wanted(n), n.getOpType().toLowerCase() + "_" + index);
     }
 
     private OnnxConst constant(NodeProto n, int input, String where) {
@@ -877,114 +701,6 @@ public final class OnnxImporter {
 
     private int count(NodeProto n, int input) {
         return constants.get(n.getInput(input)).array().data().length;
-    }
-
-    private OnnxConst constantNode(NodeProto n, String where) {
-        for (AttributeProto a : n.getAttributeList()) {
-            switch (a.getName()) {
-                case "value":
-                    return tensor(a.getT(), where);
-                case "value_float":
-                    return new OnnxConst(new long[0], new float[] {a.getF()}, null);
-                case "value_floats":
-                    float[] f = new float[a.getFloatsCount()];
-                    for (int i = 0; i < f.length; i++) {
-                        f[i] = a.getFloats(i);
-                    }
-                    return new OnnxConst(new long[] {f.length}, f, null);
-                case "value_int":
-                    return new OnnxConst(new long[0], null, new long[] {a.getI()});
-                case "value_ints":
-                    return OnnxConst.ints(longs(a));
-                default:
-                    break;
-            }
-        }
-        throw new ImportException(where + ": a Constant without a numeric value cannot be imported");
-    }
-
-    private OnnxConst tensor(TensorProto t, String where) {
-        long[] dims = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
-        ByteString raw = t.getDataLocation() == TensorProto.DataLocation.EXTERNAL ? external(t, where)
-                : t.getRawData();
-        ByteBuffer buf = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-        switch (t.getDataType()) {
-            case 1: { // FLOAT
-                float[] f;
-                if (!raw.isEmpty()) {
-                    f = new float[raw.size() / 4];
-                    buf.asFloatBuffer().get(f);
-                } else {
-                    f = new float[t.getFloatDataCount()];
-                    for (int i = 0; i < f.length; i++) {
-                        f[i] = t.getFloatData(i);
-                    }
-                }
-                return new OnnxConst(dims, f, null);
-            }
-            case 11: { // DOUBLE
-                double[] d;
-                if (!raw.isEmpty()) {
-                    d = new double[raw.size() / 8];
-                    buf.asDoubleBuffer().get(d);
-                } else {
-                    d = t.getDoubleDataList().stream().mapToDouble(Double::doubleValue).toArray();
-                }
-                float[] f = new float[d.length];
-                for (int i = 0; i < f.length; i++) {
-                    f[i] = (float) d[i];
-                }
-                return new OnnxConst(dims, f, null);
-            }
-            case 7: { // INT64
-                long[] v;
-                if (!raw.isEmpty()) {
-                    v = new long[raw.size() / 8];
-                    buf.asLongBuffer().get(v);
-                } else {
-                    v = t.getInt64DataList().stream().mapToLong(Long::longValue).toArray();
-                }
-                return new OnnxConst(dims, null, v);
-            }
-            case 6: { // INT32
-                long[] v;
-                if (!raw.isEmpty()) {
-                    v = new long[raw.size() / 4];
-                    for (int i = 0; i < v.length; i++) {
-                        v[i] = buf.getInt(4 * i);
-                    }
-                } else {
-                    v = t.getInt32DataList().stream().mapToLong(Integer::longValue).toArray();
-                }
-                return new OnnxConst(dims, null, v);
-            }
-            default:
-                throw new ImportException(where + ": tensor data type " + t.getDataType() + " is not supported "
-                        + "(float32, float64, int32 and int64 are)");
-        }
-    }
-
-    /** The raw bytes of a tensor stored in an external file ({@code location}, {@code offset}, {@code length}). */
-    private ByteString external(TensorProto t, String where) {
-        Map<String, String> info = new HashMap<>();
-        t.getExternalDataList().forEach(e -> info.put(e.getKey(), e.getValue()));
-        String location = info.get("location");
-        byte[] file = externalData == null || location == null ? null
-                : externalFiles.computeIfAbsent(location, externalData);
-        if (file == null) {
-            throw new ImportException(where + ": stored in an external data file ('" + location + "'), which did not "
-                    + "come with the model; import the .onnx file from its folder (the import command reads the file "
-                    + "beside it), upload it as a second file of the version (\"file:1/" + location + "\"), or save "
-                    + "the weights inside: torch.onnx.export(..., external_data=False), onnx.save(model, path, "
-                    + "save_as_external_data=False)");
-        }
-        long offset = Long.parseLong(info.getOrDefault("offset", "0"));
-        long length = info.containsKey("length") ? Long.parseLong(info.get("length")) : file.length - offset;
-        if (offset < 0 || length < 0 || offset + length > file.length) {
-            throw new ImportException(where + ": offset " + offset + " and length " + length + " lie outside its "
-                    + "external data file '" + location + "' of " + file.length + " bytes");
-        }
-        return ByteString.copyFrom(file, (int) offset, (int) length);
     }
 
     private static long[] withBatch(Shape s) {
