@@ -43,7 +43,10 @@ class PredictController {
                                 mediaType = "application/json", schema = @io.swagger.v3.oas.annotations.media.Schema(
                                 ref = "#/components/schemas/PredictRequest")))
                         @RequestBody byte[] body) {
-        LoadedModel m = lookup.find(model, version);
+        return predict(lookup.find(model, version), body);
+    }
+
+    Predictions predict(LoadedModel m, byte[] body) {
         return inference.request(m, () -> run(m, parse(m, body)));
     }
 

@@ -134,12 +134,14 @@ class SummaryController {
             schema = @Schema(implementation = SummaryProblem.class)))
     ResponseEntity<Object> summary(@RequestBody SummaryRequest request,
                                    @Parameter(description = "json or text") @RequestParam(required = false) String format) {
-        if (request == null || (request.architecture() == null) == (request.model() == null)) {
+        // an empty architecture is none (generated clients send {} for an unset map)
+        boolean noArchitecture = request == null || request.architecture() == null || request.architecture().isEmpty();
+        if (request == null || noArchitecture == (request.model() == null)) {
             throw ApiException.badRequest("give either 'architecture' ({\"architecture\": {\"input\": {\"shape\": "
                     + "[C, H, W]}, \"layers\": [...]}, \"input_shape\": [C, H, W], \"batch_size\": N}) or 'model', "
                     + "a loaded model's name ({\"model\": \"alexnet\", \"input_shape\": [3, 224, 224]})");
         }
-        Map<String, Object> architecture = new LinkedHashMap<>(request.model() != null
+        Map<String, Object> architecture = new LinkedHashMap<>(noArchitecture
                 ? LoadedWeightsFit.architectureOf(lookup.find(request.model(), request.version()).definition())
                 : request.architecture());
         if (!architecture.containsKey("input") && request.inputShape() != null) {

@@ -267,8 +267,10 @@ class OpenApiConfiguration {
         }
     }
 
+    /** An error body the operation declares itself: a Problem with more fields, or another protocol's (TF Serving's). */
     private static boolean ownProblem(ApiResponse response) {
-        return response.getContent() != null && response.getContent().get("application/problem+json") != null;
+        return response.getContent() != null && (response.getContent().get("application/problem+json") != null
+                || response.getContent().get("application/json") != null);
     }
 
     @SuppressWarnings("unchecked")

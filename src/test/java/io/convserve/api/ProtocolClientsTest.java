@@ -152,7 +152,9 @@ class ProtocolClientsTest {
     void generatedClientAsksForLayerShapesAndPredicts() throws Exception {
         ApiClient client = generatedClient();
 
-        LayersResponse alexnet = new ModelSummaryApi(client).layers("alexnet", "3,224,224", "2", null);
+        // AlexNet's architecture at 224 pixels, without its loaded weights (which take 227)
+        LayersResponse alexnet = new ModelSummaryApi(client).summary(new io.convserve.client.model.SummaryRequest()
+                .model("alexnet").inputShape(List.of(3, 224, 224)).batchSize(2), null);
         List<Object> instance = new ArrayList<>();
         for (int i = 0; i < 784; i++) {
             instance.add(digits[784 + i]);

@@ -126,4 +126,40 @@ class TritonRepositoryApiTest extends ValidatedApiTest {
         assertThat(r.status()).as(r.body()).isEqualTo(400);
         assertThat(r.json().get("error").asString()).contains("max_batch_size");
     }
+
+    @Test
+    void tfServingStatusMetadataAndPredictByLabel() throws Exception {
+        JsonNode status = http.get("/v1/models/keras_lenet").json();
+        assertThat(status.get("model_version_status").toString())
+                .contains("{\"version\":\"1\",\"state\":\"AVAILABLE\"").contains("\"version\":\"2\"");
+        assertThat(http.get("/v1/models/keras_lenet/labels/canary").json().get("model_version_status").get(0)
+                .get("version").asString()).isEqualTo("2");
+
+        JsonNode meta = http.get("/v1/models/zoo_style/metadata").json();
+        assertThat(meta.get("model_spec").get("version").asString()).isEqualTo("1");
+        JsonNode signature = meta.get("metadata").get("signature_def").get("signature_def").get("serving_default");
+        assertThat(signature.get("method_name").asString()).isEqualTo("tensorflow/serving/predict");
+        assertThat(signature.get("inputs").get("data_0").get("dtype").asString()).isEqualTo("DT_FLOAT");
+        assertThat(signature.get("inputs").get("data_0").get("tensor_shape").get("dim").toString())
+                .isEqualTo("[{\"size\":\"1\",\"name\":\"\"},{\"size\":\"1\",\"name\":\"\"},"
+                        + "{\"size\":\"12\",\"name\":\"\"},{\"size\":\"12\",\"name\":\"\"}]");
+
+        Map<String, INDArray> io = Nd4j.createFromNpzFile(golden("keras_lenet/io.npz").toFile());
+        float[] first = io.get("input").get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)).dup().data().asFloat();
+        HttpJson.Response byLabel = http.post("/v1/models/keras_lenet/labels/canary:predict",
+                "{\"instances\": [" + java.util.Arrays.toString(first) + "]}", "application/json");
+        assertThat(byLabel.status()).as(byLabel.body()).isEqualTo(200);
+        assertThat(byLabel.json().get("model_version").asString()).isEqualTo("2");
+        float[] want = io.get("output").get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)).dup().data().asFloat();
+        for (int i = 0; i < want.length; i++) {
+            assertThat(byLabel.json().get("predictions").get(0).get(i).asDouble()).isCloseTo(want[i],
+                    org.assertj.core.data.Offset.offset(1e-4));
+        }
+
+        HttpJson.Response unknown = http.get("/v1/models/keras_lenet/labels/beta/metadata");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().size()).as("TF Serving's error body: only 'error'").isEqualTo(1);
+        assertThat(unknown.json().get("error").asString()).contains("no version label 'beta'").contains("canary");
+        assertThat(http.get("/v1/models/resnet").json().get("error").asString()).contains("resnet");
+    }
 }
