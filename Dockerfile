@@ -54,6 +54,7 @@ ENV INFERENCE_REPOSITORY=/models \
     SERVER_PORT=8080 \
     JAVACPP_CACHE_DIR=/tmp/javacpp \
     LD_LIBRARY_PATH=/opt/convserve/natives \
+    SERVER_TOMCAT_ACCESSLOG_ENABLED=true \
     HEAP_PERCENT=40 \
     OFFHEAP_PERCENT=45 \
     JAVA_OPTS=""

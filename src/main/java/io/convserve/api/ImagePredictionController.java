@@ -42,8 +42,11 @@ class ImagePredictionController {
     private final InferenceService inference;
     private final ImageDecoder decoder;
 
+    private final io.convserve.serving.RequestTracing tracing;
+
     ImagePredictionController(ModelLookup lookup, InferenceService inference,
-                              LimitsProperties limits) {
+                              LimitsProperties limits, io.convserve.serving.RequestTracing tracing) {
+        this.tracing = tracing;
         this.lookup = lookup;
         this.inference = inference;
         this.decoder = new ImageDecoder(limits.maxImageSide(), limits.maxImagePixels(),
@@ -126,7 +129,7 @@ class ImagePredictionController {
     private float[] tensor(LoadedModel m, byte[] bytes, HttpServletRequest request) {
         BufferedImage image;
         try {
-            image = decoder.decode(bytes);
+            image = tracing.inSpan("convserve.image.decode", m.name(), () -> decoder.decode(bytes));
         } catch (ImageDecoder.ImageException e) {
             String received = " (Content-Type: " + request.getContentType() + ", " + bytes.length + " bytes)";
             throw new ApiException(e.tooLarge() ? HttpStatus.CONTENT_TOO_LARGE : HttpStatus.BAD_REQUEST,

@@ -46,8 +46,12 @@ public class GrpcServer implements SmartLifecycle {
     private ScheduledExecutorService readiness;
     private volatile Server server;
 
+    private final io.micrometer.observation.ObservationRegistry observations;
+
     GrpcServer(GrpcProperties properties, LimitsProperties limits, InferenceGrpcService service,
-               ApiKeyInterceptor keys, ModelRegistry registry) {
+               ApiKeyInterceptor keys, ModelRegistry registry,
+               org.springframework.beans.factory.ObjectProvider<io.micrometer.observation.ObservationRegistry> observations) {
+        this.observations = observations.getIfAvailable(() -> io.micrometer.observation.ObservationRegistry.NOOP);
         this.properties = properties;
         this.limits = limits;
         this.service = service;
@@ -60,7 +64,10 @@ public class GrpcServer implements SmartLifecycle {
         int maxMessage = (int) Math.min(Integer.MAX_VALUE, limits.maxRequestBytes());
         Server s = NettyServerBuilder.forAddress(new InetSocketAddress(properties.port()))
                 .maxInboundMessageSize(maxMessage)
-                .addService(ServerInterceptors.intercept(service, keys))
+                // the last interceptor runs first: every call is observed (a W3C traceparent in the metadata
+                // continues the caller's trace), then its key checked
+                .addService(ServerInterceptors.intercept(service, keys,
+                        new io.micrometer.core.instrument.binder.grpc.ObservationGrpcServerInterceptor(observations)))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .build();

@@ -40,12 +40,23 @@ public final class Batcher {
         final long enqueued = System.nanoTime();
         final long deadline;
         final CompletableFuture<Outcome> future = new CompletableFuture<>();
+        /** The request's trace (null when untraced) and its span in the queue, ended when a worker takes it. */
+        final io.micrometer.tracing.TraceContext trace;
+        final io.micrometer.tracing.Span queueSpan;
 
-        Job(float[] values, long[] shape, Set<String> layers, long timeoutNanos) {
+        Job(float[] values, long[] shape, Set<String> layers, long timeoutNanos, io.micrometer.tracing.TraceContext trace,
+            io.micrometer.tracing.Span queueSpan) {
             this.values = values;
             this.shape = shape;
             this.layers = layers;
             this.deadline = timeoutNanos > 0 ? enqueued + timeoutNanos : Long.MAX_VALUE;
+            this.trace = trace;
+            this.queueSpan = queueSpan;
+        }
+
+        void fail(Throwable e) {
+            RequestTracing.end(queueSpan, e);
+            future.completeExceptionally(e);
         }
 
         int examples() {
@@ -57,6 +68,7 @@ public final class Batcher {
     private final BatchingSettings settings;
     private final Engine engine;
     private final Runnable onRetire;
+    private final RequestTracing tracing;
     private final ArrayBlockingQueue<Job> queue;
     private final Object lock = new Object();
     private final List<Thread> workers = new ArrayList<>();
@@ -64,6 +76,11 @@ public final class Batcher {
     private volatile long lastActivity = System.nanoTime();
 
     Batcher(LoadedModel model, BatchingSettings settings, Engine engine, Runnable onRetire) {
+        this(model, settings, engine, onRetire, RequestTracing.OFF);
+    }
+
+    Batcher(LoadedModel model, BatchingSettings settings, Engine engine, Runnable onRetire, RequestTracing tracing) {
+        this.tracing = tracing;
         this.model = model;
         this.settings = settings;
         this.engine = engine;
@@ -92,15 +109,21 @@ public final class Batcher {
      * @throws OverloadedException if the queue is full
      */
     Job submit(float[] values, long[] shape, Set<String> layers, long timeoutNanos) {
-        Job job = new Job(values, shape, layers, timeoutNanos);
+        io.micrometer.tracing.TraceContext trace = tracing.current();
+        Job job = new Job(values, shape, layers, timeoutNanos, trace,
+                tracing.start("convserve.queue", trace, model.name(), model.version()));
         synchronized (lock) {
             if (retired) {
+                RequestTracing.end(job.queueSpan, null);
                 return null;
             }
             lastActivity = System.nanoTime();
             if (!queue.offer(job)) {
-                throw new OverloadedException("model '" + model.name() + "' version " + model.version()
-                        + ": the queue is full (max_queue_size " + settings.maxQueueSize() + "); retry later");
+                OverloadedException full = new OverloadedException("model '" + model.name() + "' version "
+                        + model.version() + ": the queue is full (max_queue_size " + settings.maxQueueSize()
+                        + "); retry later");
+                RequestTracing.end(job.queueSpan, full);
+                throw full;
             }
         }
         return job;
@@ -113,8 +136,8 @@ public final class Batcher {
         }
         Job job;
         while ((job = queue.poll()) != null) {
-            job.future.completeExceptionally(new OverloadedException("model '" + model.name() + "' version "
-                    + model.version() + ": " + reason));
+            job.fail(new OverloadedException("model '" + model.name() + "' version " + model.version() + ": "
+                    + reason));
         }
         workers.forEach(Thread::interrupt);
     }
@@ -165,9 +188,9 @@ public final class Batcher {
             // stopping: whatever this worker holds is answered, never dropped
             OverloadedException stopped = new OverloadedException("model '" + model.name() + "' version "
                     + model.version() + " stopped serving");
-            batch.forEach(job -> job.future.completeExceptionally(stopped));
+            batch.forEach(job -> job.fail(stopped));
             if (carry != null) {
-                carry.future.completeExceptionally(stopped);
+                carry.fail(stopped);
             }
             Thread.currentThread().interrupt();
         }
@@ -194,7 +217,7 @@ public final class Batcher {
         if (now < job.deadline) {
             return false;
         }
-        job.future.completeExceptionally(new TimedOutException("model '" + model.name() + "' version "
+        job.fail(new TimedOutException("model '" + model.name() + "' version "
                 + model.version() + ": the request waited " + TimeUnit.NANOSECONDS.toMicros(now - job.enqueued)
                 + " µs in the queue, past its timeout of " + TimeUnit.NANOSECONDS.toMicros(job.deadline - job.enqueued)
                 + " µs; it was not computed"));
@@ -204,6 +227,13 @@ public final class Batcher {
     /** One merged forward pass (in chunks of the execution batch size), its outputs split back per request. */
     private void execute(List<Job> batch, int examples) {
         long start = System.nanoTime();
+        List<io.micrometer.tracing.TraceContext> traces = new ArrayList<>(batch.size());
+        for (Job job : batch) {
+            RequestTracing.end(job.queueSpan, null);
+            traces.add(job.trace);
+        }
+        io.micrometer.tracing.Span span = tracing.batch(traces, model.name(), model.version(), examples);
+        Throwable failure = null;
         try {
             Job first = batch.get(0);
             long exampleSize = first.values.length / first.examples();
@@ -235,6 +265,9 @@ public final class Batcher {
             for (Job job : batch) {
                 job.future.completeExceptionally(e);
             }
+            failure = e;
+        } finally {
+            RequestTracing.end(span, failure);
         }
     }
 

@@ -38,9 +38,19 @@ public class InferenceService {
         }
     }
 
-    public InferenceService(java.util.List<InferenceListener> listeners, InferenceProperties properties) {
+    private final RequestTracing tracing;
+
+    @org.springframework.beans.factory.annotation.Autowired
+    public InferenceService(java.util.List<InferenceListener> listeners, InferenceProperties properties,
+                            org.springframework.beans.factory.ObjectProvider<RequestTracing> tracing) {
+        this(listeners, properties, tracing.getIfAvailable(() -> RequestTracing.OFF));
+    }
+
+    public InferenceService(java.util.List<InferenceListener> listeners, InferenceProperties properties,
+                            RequestTracing tracing) {
         this.listeners = java.util.List.copyOf(listeners);
         this.properties = properties;
+        this.tracing = tracing;
     }
 
     /** Forward pass of row-major values of shape {@code [N, ...input]}, through the model's scheduler. */
@@ -93,7 +103,7 @@ public class InferenceService {
     private Batcher newBatcher(LoadedModel model, BatchingSettings settings) {
         Batcher.logSettings(model, settings);
         Batcher[] self = new Batcher[1];
-        self[0] = new Batcher(model, settings, this::compute, () -> batchers.remove(model, self[0]));
+        self[0] = new Batcher(model, settings, this::compute, () -> batchers.remove(model, self[0]), tracing);
         return self[0];
     }
 
