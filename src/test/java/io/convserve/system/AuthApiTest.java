@@ -15,7 +15,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.mock.web.MockFilterChain;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -205,25 +204,30 @@ class AuthApiTest {
     /** With a repository and no management key configured, management is refused outright, never open. */
     @Test
     void withoutAManagementKeyManagementIsDisabled() throws Exception {
-        AuthFilter filter = new AuthFilter(new ApiKeys(new AuthProperties(List.of(), null, List.of()),
-                RepositoryProperties.defaults().withRepository(repository.toString())), ProblemResponsesTesting.plain());
+        ApiKeys keys = new ApiKeys(new AuthProperties(List.of(), null, List.of()),
+                RepositoryProperties.defaults().withRepository(repository.toString()));
         MockHttpServletRequest request = new MockHttpServletRequest("POST", "/v2/repository/models/lenet5/load");
+        request.setServletPath("/v2/repository/models/lenet5/load");
         request.addHeader("Authorization", "Bearer anything");
         MockHttpServletResponse response = new MockHttpServletResponse();
-        MockFilterChain chain = new MockFilterChain();
 
-        filter.doFilter(request, response, chain);
+        ApiKeys.Refusal refusal = RouteAccess.refusal(keys, request, ApiKeyAuthentication.of(keys, request));
+        RouteAccess.answer(ProblemResponsesTesting.plain(), refusal, request, response);
 
+        assertThat(refusal).isEqualTo(ApiKeys.Refusal.DISABLED);
         assertThat(response.getStatus()).isEqualTo(403);
         assertThat(response.getContentAsString()).contains("model management is disabled",
                 "inference.auth.management-keys");
-        assertThat(chain.getRequest()).isNull();
 
-        AuthFilter bundled = new AuthFilter(new ApiKeys(new AuthProperties(List.of(), null, List.of()),
-                RepositoryProperties.defaults()), ProblemResponsesTesting.plain());
-        MockFilterChain passed = new MockFilterChain();
-        bundled.doFilter(new MockHttpServletRequest("POST", "/v2/repository/models/lenet5/load"),
-                new MockHttpServletResponse(), passed);
-        assertThat(passed.getRequest()).as("bundled models (local profile): management open").isNotNull();
+        ApiKeys bundled = new ApiKeys(new AuthProperties(List.of(), null, List.of()), RepositoryProperties.defaults());
+        assertThat(RouteAccess.refusal(bundled, request, null)).as("bundled models (local profile): management open")
+                .isNull();
+    }
+
+    @Test
+    void anAmbiguousPathWithTheRightKeyIsRejectedByTheFirewall() throws Exception {
+        HttpResponse<String> r = send("POST", "/v2/repository/models/lenet5/load;a=b", "X-API-Key", "manage-s3cret");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(error(r)).contains("ambiguous").contains("\";\"");
     }
 }
