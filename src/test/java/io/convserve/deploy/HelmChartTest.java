@@ -67,6 +67,9 @@ class HelmChartTest {
             .build();
     private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
             "v1/ConfigMap", ConfigMap.class,
+            "v1/ServiceAccount", io.fabric8.kubernetes.api.model.ServiceAccount.class,
+            "v1/Pod", io.fabric8.kubernetes.api.model.Pod.class,
+            "networking.k8s.io/v1/Ingress", io.fabric8.kubernetes.api.model.networking.v1.Ingress.class,
             "v1/Service", Service.class,
             "v1/PersistentVolumeClaim", PersistentVolumeClaim.class,
             "apps/v1/Deployment", Deployment.class,
@@ -138,7 +141,7 @@ class HelmChartTest {
     void defaultValuesRenderValidManifests() throws Exception {
         Map<String, JsonNode> docs = render(null);
         assertThat(docs.keySet()).containsExactlyInAnyOrder("ConfigMap", "Service", "Deployment",
-                "HorizontalPodAutoscaler", "PodDisruptionBudget");
+                "HorizontalPodAutoscaler", "PodDisruptionBudget", "ServiceAccount");
         Deployment deployment = read(docs.get("Deployment"), Deployment.class);
         PodSpec pod = deployment.getSpec().getTemplate().getSpec();
         assertThat(deployment.getSpec().getReplicas()).as("the HPA owns replicas").isNull();
@@ -217,11 +220,71 @@ class HelmChartTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"servicePort=http", "replicaCount=two", "modelSource=s3", "autoscalingEnabled=maybe",
-            "memoryLimit=lots", "unknownValue=1", "runAsUser=0", "probeProtocol=tcp", "grpcServicePort=0"})
+            "memoryLimit=lots", "unknownValue=1", "runAsUser=0", "probeProtocol=tcp", "grpcServicePort=0",
+            "image.pullPolicy=Sometimes", "image.registry=x", "ingress.hosts[0].paths[0].pathType=Any",
+            "helmTest.inputShape[0]=0", "serviceAccount.create=yes"})
     void valuesSchemaRejectsWrongValues(String assignment) {
         String[] kv = assignment.split("=", 2);
         assertThatThrownBy(() -> new Helm(CHART).template().withName("t").set(kv[0], kv[1]).call())
                 .as(assignment).hasMessageContaining("schema");
+    }
+
+    @Test
+    void ingressServiceAccountAndNameOverrides() throws Exception {
+        Map<String, JsonNode> docs = render(null, Map.of("ingress.enabled", "true", "ingress.className", "nginx",
+                "ingress.hosts[0].host", "models.example.com", "ingress.hosts[0].paths[0].path", "/v2",
+                "ingress.hosts[0].paths[0].pathType", "Prefix", "ingress.tls[0].secretName", "models-tls",
+                "ingress.tls[0].hosts[0]", "models.example.com", "fullnameOverride", "models", "nameOverride", "cnn",
+                "serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn", "arn:aws:iam::1:role/models"));
+        for (JsonNode doc : docs.values()) {
+            String name = doc.path("metadata").path("name").asText();
+            assertThat(name).as(doc.path("kind").asText()).startsWith("models");
+            assertThat(doc.path("metadata").path("labels").path("app.kubernetes.io/name").asText()).isEqualTo("cnn");
+        }
+        var ingress = read(docs.get("Ingress"), io.fabric8.kubernetes.api.model.networking.v1.Ingress.class);
+        assertThat(ingress.getSpec().getIngressClassName()).isEqualTo("nginx");
+        assertThat(ingress.getSpec().getRules().get(0).getHost()).isEqualTo("models.example.com");
+        assertThat(ingress.getSpec().getTls().get(0).getSecretName()).isEqualTo("models-tls");
+        assertThat(docs.get("ServiceAccount").path("metadata").path("annotations").path("eks.amazonaws.com/role-arn")
+                .asText()).isEqualTo("arn:aws:iam::1:role/models");
+
+        Map<String, JsonNode> existing = render(null, Map.of("serviceAccount.create", "false",
+                "serviceAccount.name", "shared-runner"));
+        assertThat(existing).doesNotContainKeys("ServiceAccount", "Ingress");
+        assertThat(read(existing.get("Deployment"), Deployment.class).getSpec().getTemplate().getSpec()
+                .getServiceAccountName()).isEqualTo("shared-runner");
+    }
+
+    /**
+     * {@code helm test}'s Pod: embedded Helm renders no hooks, so it is rendered from a copy of the chart whose test
+     * template has its hook annotations taken off, and checked with the release's other documents.
+     */
+    @Test
+    void helmTestSendsAV2InferOfTheConfiguredShape(@TempDir Path dir) throws Exception {
+        Path copy = chartWithValues(CHART.resolve("values.yaml"), dir.resolve("convserve"));
+        Path test = copy.resolve("templates/tests/test-infer.yaml");
+        String hook = "  annotations:\n    helm.sh/hook: test\n"
+                + "    helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded\n";
+        String template = Files.readString(test);
+        assertThat(template).as("a helm test hook").contains(hook);
+        Files.writeString(test, template.replace(hook, ""));
+        String rendered = new Helm(copy).template().withName("demo").set("helmTest.model", "alexnet")
+                .set("helmTest.inputShape[0]", "1").set("helmTest.inputShape[1]", "3")
+                .set("helmTest.inputShape[2]", "227").set("helmTest.inputShape[3]", "227").call();
+        JsonNode pod = null;
+        for (String doc : rendered.split("(?m)^---\\s*$")) {
+            JsonNode node = YAML.readTree(doc);
+            if (node != null && "Pod".equals(node.path("kind").asText())) {
+                pod = node;
+            }
+        }
+        assertThat(pod).as("the test Pod").isNotNull();
+        Container infer = read(pod, io.fabric8.kubernetes.api.model.Pod.class).getSpec().getContainers().get(0);
+        String script = infer.getArgs().get(0);
+        assertThat(infer.getImage()).isEqualTo("convserve:0.1.0");
+        assertThat(infer.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(script).contains("POST /v2/models/alexnet/infer HTTP/1.1", "$(seq 2 154587)",
+                "\"shape\":[1,3,227,227]", "grep -q ' 200 '", "/dev/tcp/demo-convserve/8080");
     }
 
     @Test
@@ -395,6 +458,18 @@ class HelmChartTest {
         assertThat(volume(pod, "tmp").getEmptyDir()).isNotNull();
 
         checkConfigMap(config);
+        if (docs.containsKey("ServiceAccount")) {
+            assertThat(pod.getServiceAccountName()).isEqualTo(docs.get("ServiceAccount").path("metadata").path("name")
+                    .asText());
+        }
+        if (docs.containsKey("Ingress")) {
+            var ingress = read(docs.get("Ingress"), io.fabric8.kubernetes.api.model.networking.v1.Ingress.class);
+            ingress.getSpec().getRules().forEach(rule -> rule.getHttp().getPaths().forEach(path -> {
+                assertThat(path.getBackend().getService().getName()).isEqualTo(service.getMetadata().getName());
+                assertThat(service.getSpec().getPorts()).extracting(p -> p.getName())
+                        .contains(path.getBackend().getService().getPort().getName());
+            }));
+        }
         if (docs.containsKey("PersistentVolumeClaim")) {
             checkPersistentVolumeClaim(read(docs.get("PersistentVolumeClaim"), PersistentVolumeClaim.class));
         }
