@@ -16,6 +16,8 @@ set -euo pipefail
 
 MINBASE=${MINBASE_IMAGE:-localhost/debian-bookworm-minbase:1}
 JRE=${CONVSERVE_BASE_IMAGE:-localhost/convserve-jre17:1}
+# the Dockerfile's build stage: a JDK with its jmods, for jlink (binutils: strip for the native libraries)
+JDK=${CONVSERVE_JDK_IMAGE:-localhost/convserve-jdk17:1}
 PROM=${PROMETHEUS_IMAGE:-localhost/prometheus:bookworm}
 PID_FILE=${DOCKERD_PID_FILE:-$PWD/target/dockerd.pid}
 LOG_FILE=${DOCKERD_LOG_FILE:-$PWD/target/dockerd.log}
@@ -88,6 +90,9 @@ DOCKERFILE
 
 # 3b. JRE 17 base for the service image (the public default is eclipse-temurin:17-jre-jammy)
 if have "$JRE"; then log "$JRE exists"; else build_from_minbase "$JRE" "openjdk-17-jre-headless ca-certificates"; fi
+if have "$JDK"; then log "$JDK exists"; else
+  build_from_minbase "$JDK" "openjdk-17-jdk-headless openjdk-17-jmods binutils ca-certificates"
+fi
 # 3c. Prometheus for docker-compose (the public default is prom/prometheus)
 # laid out like prom/prometheus: ENTRYPOINT /bin/prometheus, user nobody, data in /prometheus, promtool and wget beside it
 if have "$PROM"; then log "$PROM exists"; else
