@@ -24,6 +24,8 @@ import org.springframework.security.web.firewall.StrictHttpFirewall;
  * page stay open. 401 without a key (with {@code WWW-Authenticate}), 403 with a wrong one, in our error format.
  */
 @Configuration(proxyBeanMethods = false)
+@org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication(
+        type = org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type.SERVLET)
 class SecurityConfiguration {
 
     @Bean
