@@ -5,19 +5,23 @@
 #   1. installs docker.io, containerd, runc, iptables, debootstrap and docker-compose (v1) with apt if missing;
 #   2. starts dockerd in the background unless an engine already answers; its PID goes to
 #      $DOCKERD_PID_FILE (default target/dockerd.pid) so the caller can stop it (.ci/run does, in a trap);
-#   3. builds three local images unless they exist:
+#   3. builds four local images unless they exist:
 #        localhost/debian-bookworm-minbase:1   debootstrap --variant=minbase bookworm + docker import
-#        localhost/convserve-jre17:1           minbase + openjdk-17-jre-headless (the Dockerfile's BASE_IMAGE in CI)
+#        localhost/convserve-jdk17:1           minbase + openjdk-17-jdk-headless (jmods, jlink) and binutils (strip):
+#                                              the Dockerfile's JDK_IMAGE in CI
+#        localhost/convserve-runtime:1         minbase + liblcms2-2 and libjpeg62-turbo: the Dockerfile's RUNTIME_IMAGE
 #        localhost/prometheus:bookworm         minbase + Debian's prometheus (docker-compose's PROMETHEUS_IMAGE in CI)
 #
 # Afterwards export, for the tests and docker-compose:
-#   CONVSERVE_BASE_IMAGE=localhost/convserve-jre17:1  PROMETHEUS_IMAGE=localhost/prometheus:bookworm
+#   CONVSERVE_JDK_IMAGE=localhost/convserve-jdk17:1 CONVSERVE_RUNTIME_IMAGE=localhost/convserve-runtime:1
+#   PROMETHEUS_IMAGE=localhost/prometheus:bookworm
 set -euo pipefail
 
 MINBASE=${MINBASE_IMAGE:-localhost/debian-bookworm-minbase:1}
-JRE=${CONVSERVE_BASE_IMAGE:-localhost/convserve-jre17:1}
 # the Dockerfile's build stage: a JDK with its jmods, for jlink (binutils: strip for the native libraries)
 JDK=${CONVSERVE_JDK_IMAGE:-localhost/convserve-jdk17:1}
+# the Dockerfile's runtime base: minbase with the system libraries Debian's Java links for images and colour
+RUNTIME=${CONVSERVE_RUNTIME_IMAGE:-localhost/convserve-runtime:1}
 PROM=${PROMETHEUS_IMAGE:-localhost/prometheus:bookworm}
 PID_FILE=${DOCKERD_PID_FILE:-$PWD/target/dockerd.pid}
 LOG_FILE=${DOCKERD_LOG_FILE:-$PWD/target/dockerd.log}
@@ -88,11 +92,12 @@ DOCKERFILE
   log "$image built in $((SECONDS - start)) s"
 }
 
-# 3b. JRE 17 base for the service image (the public default is eclipse-temurin:17-jre-jammy)
-if have "$JRE"; then log "$JRE exists"; else build_from_minbase "$JRE" "openjdk-17-jre-headless ca-certificates"; fi
+# 3b. the service image's build and runtime bases (the public defaults are eclipse-temurin:17-jdk-jammy and
+#     debian:bookworm-slim)
 if have "$JDK"; then log "$JDK exists"; else
-  build_from_minbase "$JDK" "openjdk-17-jdk-headless openjdk-17-jmods binutils ca-certificates"
+  build_from_minbase "$JDK" "openjdk-17-jdk-headless binutils ca-certificates"
 fi
+if have "$RUNTIME"; then log "$RUNTIME exists"; else build_from_minbase "$RUNTIME" "liblcms2-2 libjpeg62-turbo"; fi
 # 3c. Prometheus for docker-compose (the public default is prom/prometheus)
 # laid out like prom/prometheus: ENTRYPOINT /bin/prometheus, user nobody, data in /prometheus, promtool and wget beside it
 if have "$PROM"; then log "$PROM exists"; else

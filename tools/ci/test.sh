@@ -30,7 +30,8 @@ stop_dockerd() {
 }
 trap stop_dockerd EXIT
 
-export CONVSERVE_BASE_IMAGE=localhost/convserve-jre17:1 PROMETHEUS_IMAGE=localhost/prometheus:bookworm
+export CONVSERVE_JDK_IMAGE=localhost/convserve-jdk17:1 CONVSERVE_RUNTIME_IMAGE=localhost/convserve-runtime:1 \
+  PROMETHEUS_IMAGE=localhost/prometheus:bookworm
 time deploy/ci/docker-setup.sh
 
 verify=0

@@ -36,12 +36,24 @@ final class NativePlatform {
      * made on another platform (its natives are not on the class path).
      */
     static Optional<String> problem(String osName, String osArch, ClassLoader loader) {
+        return problem(osName, osArch, loader, System.getProperty("java.library.path", ""));
+    }
+
+    /**
+     * As above; the library may also sit in a folder of {@code libraryPath} (the container image extracts the natives
+     * to one at build time and takes them out of the jars).
+     */
+    static Optional<String> problem(String osName, String osArch, ClassLoader loader, String libraryPath) {
         Optional<String> platform = platform(osName, osArch);
         if (platform.isEmpty()) {
             return Optional.of("convserve runs on " + SUPPORTED + " (the platforms ND4J's native libraries are built"
                     + " for); this is " + osName + " " + osArch + ".");
         }
-        if (loader.getResource(LIBRARIES.get(platform.get())) == null) {
+        String library = LIBRARIES.get(platform.get());
+        String fileName = library.substring(library.lastIndexOf('/') + 1);
+        boolean onPath = java.util.Arrays.stream(libraryPath.split(java.io.File.pathSeparator))
+                .anyMatch(dir -> !dir.isEmpty() && java.nio.file.Files.isRegularFile(java.nio.file.Path.of(dir, fileName)));
+        if (!onPath && loader.getResource(library) == null) {
             return Optional.of("convserve: this build has no ND4J native libraries for " + platform.get()
                     + " (it was built on another platform); build it here with ./mvnw package.");
         }

@@ -38,4 +38,14 @@ class NativePlatformTest {
                 + " native libraries for linux-arm64 (it was built on another platform); build it here with"
                 + " ./mvnw package.");
     }
+
+    /** The container image takes the natives out of the jars once they are extracted to a folder of the library path. */
+    @org.junit.jupiter.api.Test
+    void nativesInAFolderOfTheLibraryPathAreEnough(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        ClassLoader empty = new URLClassLoader(new URL[0], null);
+        assertThat(NativePlatform.problem("Linux", "amd64", empty, dir.toString())).isPresent();
+        java.nio.file.Files.createFile(dir.resolve("libjnind4jcpu.so"));
+        assertThat(NativePlatform.problem("Linux", "amd64", empty, "/nonexistent:" + dir)).isEmpty();
+    }
 }

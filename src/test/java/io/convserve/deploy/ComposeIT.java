@@ -33,7 +33,8 @@ class ComposeIT {
         int servicePort = Docker.freePort();
         int prometheusPort = Docker.freePort();
         Map<String, String> env = new HashMap<>();
-        env.put("CONVSERVE_BASE_IMAGE", Docker.BASE_IMAGE);
+        env.put("CONVSERVE_JDK_IMAGE", Docker.JDK_IMAGE);
+        env.put("CONVSERVE_RUNTIME_IMAGE", Docker.RUNTIME_IMAGE);
         env.put("PROMETHEUS_IMAGE", Docker.PROMETHEUS_IMAGE);
         env.put("CONVSERVE_IMAGE", "convserve-it:" + project);
         env.put("CONVSERVE_PORT", Integer.toString(servicePort));

@@ -18,10 +18,12 @@ import org.testcontainers.DockerClientFactory;
 final class Docker {
 
     /**
-     * The Dockerfile's BASE_IMAGE: the local one CI builds (deploy/ci/docker-setup.sh) unless CONVSERVE_BASE_IMAGE
-     * names another; the Dockerfile's own default (the public eclipse-temurin image) is never used here.
+     * The Dockerfile's JDK_IMAGE (build stage, jlink) and RUNTIME_IMAGE: the local ones CI builds
+     * (deploy/ci/docker-setup.sh) unless CONVSERVE_JDK_IMAGE / CONVSERVE_RUNTIME_IMAGE name others; the Dockerfile's
+     * own defaults (public images) are never used here.
      */
-    static final String BASE_IMAGE = env("CONVSERVE_BASE_IMAGE", "localhost/convserve-jre17:1");
+    static final String JDK_IMAGE = env("CONVSERVE_JDK_IMAGE", "localhost/convserve-jdk17:1");
+    static final String RUNTIME_IMAGE = env("CONVSERVE_RUNTIME_IMAGE", "localhost/convserve-runtime:1");
     static final String PROMETHEUS_IMAGE = env("PROMETHEUS_IMAGE", "localhost/prometheus:bookworm");
 
     private Docker() {

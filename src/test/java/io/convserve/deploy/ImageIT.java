@@ -44,7 +44,8 @@ class ImageIT {
                 .withFileFromPath("target/" + Docker.jar().getFileName(), Docker.jar())
                 .withFileFromPath("src/main/resources/models", root.resolve("src/main/resources/models"))
                 .withFileFromPath("deploy/docker", root.resolve("deploy/docker"))
-                .withBuildArg("BASE_IMAGE", Docker.BASE_IMAGE);
+                .withBuildArg("JDK_IMAGE", Docker.JDK_IMAGE)
+                .withBuildArg("RUNTIME_IMAGE", Docker.RUNTIME_IMAGE);
         container = new GenericContainer<>(image)
                 .withImagePullPolicy(name -> false)
                 .withExposedPorts(8080)

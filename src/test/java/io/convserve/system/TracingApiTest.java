@@ -76,6 +76,13 @@ class TracingApiTest {
         assertThat(batch.getLinksList()).anySatisfy(link -> assertThat(OtlpCollector.hex(link.getSpanId()))
                 .isEqualTo(OtlpCollector.hex(server.getSpanId())));
         assertThat(batch.getStartTimeUnixNano()).isGreaterThanOrEqualTo(queue.getEndTimeUnixNano() - 1_000_000);
+
+        // traced requests leave no exemplars in the scrape: Prometheus 2.42 refuses the whole scrape over one
+        HttpResponse<String> scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + port + "/actuator/prometheus"))
+                .header("Accept", "application/openmetrics-text;version=1.0.0").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(scrape.body()).contains("convserve_queue_duration_seconds_count").doesNotContain(" # {");
     }
 
     @Test
