@@ -1,24 +1,10 @@
 package io.convserve.importer;
 
 import io.convserve.model.Shape;
-import io.jhdf.HdfFile;
-import io.jhdf.api.Attribute;
-import io.jhdf.api.Dataset;
-import io.jhdf.api.Group;
-import io.jhdf.api.Node;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Keras 3 {@code .keras} archives (config.json + model.weights.h5) and legacy {@code .h5} files (the config in the
@@ -42,135 +28,23 @@ public final class KerasImporter {
             "ZeroPadding2D", "BatchNormalization", "Flatten", "Dense", "Dropout", "SpatialDropout2D", "Activation",
             "ReLU", "LeakyReLU", "Softmax", "Rescaling");
 
-    private final JsonMapper mapper = JsonMapper.builder().build();
-
     /** A {@code .keras} (zip) or {@code .h5} (HDF5) file's bytes; the kind is told by its first bytes. */
     public ImportedModel read(byte[] content, String fileName) {
+        KerasFiles.Converter convert = (root, weights) -> convert(root, weights, fileName);
         if (content.length > 4 && content[0] == 'P' && content[1] == 'K') {
-            return readKeras(content, fileName);
+            return KerasFiles.readKeras(content, fileName, convert);
         }
         if (content.length > 8 && (content[0] & 0xff) == 0x89 && content[1] == 'H' && content[2] == 'D'
                 && content[3] == 'F') {
-            return readH5(content, fileName);
+            return KerasFiles.readH5(content, fileName, convert);
         }
         throw new ImportException(fileName + " is neither a .keras archive (zip) nor a legacy .h5 (HDF5) file");
-    }
-
-    // ---- the two containers
-
-    private ImportedModel readKeras(byte[] content, String fileName) {
-        byte[] config = null;
-        byte[] weights = null;
-        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(content))) {
-            for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-                if (e.getName().equals("config.json")) {
-                    config = zip.readAllBytes();
-                } else if (e.getName().equals("model.weights.h5")) {
-                    weights = zip.readAllBytes();
-                }
-            }
-        } catch (IOException e) {
-            throw new ImportException(fileName + " is not a readable .keras archive: " + e.getMessage(), e);
-        }
-        if (config == null || weights == null) {
-            throw new ImportException(fileName + ": a .keras archive needs config.json and model.weights.h5; found "
-                    + (config == null ? "no config.json" : "no model.weights.h5"));
-        }
-        Map<String, Object> root = json(config, fileName + " config.json");
-        try (HdfFile h5 = HdfFile.fromBytes(weights)) {
-            Node layersNode = h5.getByPath("layers");
-            Map<String, Group> byName = new HashMap<>();
-            Map<String, Group> byKey = new HashMap<>();
-            if (layersNode instanceof Group g) {
-                for (Map.Entry<String, Node> e : g.getChildren().entrySet()) {
-                    if (e.getValue() instanceof Group layerGroup) {
-                        byKey.put(e.getKey(), layerGroup);
-                        Node vars = layerGroup.getChild("vars");
-                        if (vars != null && string(vars.getAttribute("name")) instanceof String n) {
-                            byName.put(n, layerGroup);
-                        }
-                    }
-                }
-            }
-            // Keras 3 stores a layer under its snake_case class name, made unique with _1, _2 in model order; the
-            // vars group carries the layer's own name. Prefer the name, fall back to the key.
-            Map<String, Integer> seen = new HashMap<>();
-            WeightSource source = (layerName, className) -> {
-                String snake = snakeCase(className);
-                int n = seen.merge(snake, 1, Integer::sum) - 1;
-                Group group = byName.getOrDefault(layerName, byKey.get(n == 0 ? snake : snake + "_" + n));
-                List<FloatArray> out = new ArrayList<>();
-                Node vars = group == null ? null : group.getChild("vars");
-                if (vars instanceof Group v) {
-                    for (int i = 0; v.getChild(Integer.toString(i)) instanceof Dataset d; i++) {
-                        out.add(floats(d, layerName));
-                    }
-                }
-                return out;
-            };
-            return convert(root, source, fileName);
-        } catch (ImportException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new ImportException(fileName + ": model.weights.h5 could not be read as HDF5: " + e.getMessage(), e);
-        }
-    }
-
-    private ImportedModel readH5(byte[] content, String fileName) {
-        try (HdfFile h5 = HdfFile.fromBytes(content)) {
-            Object config = string(h5.getAttribute("model_config"));
-            if (!(config instanceof String text)) {
-                throw new ImportException(fileName + ": the HDF5 file has no 'model_config' attribute: it holds weights "
-                        + "only (save_weights), not a model; save the model with model.save(...)");
-            }
-            Map<String, Object> root = json(text.getBytes(StandardCharsets.UTF_8), fileName + " model_config");
-            Node weightsRoot = h5.getByPath("model_weights");
-            WeightSource source = (layerName, className) -> {
-                List<FloatArray> out = new ArrayList<>();
-                if (weightsRoot instanceof Group g && g.getChild(layerName) instanceof Group layer) {
-                    Object names = layer.getAttribute("weight_names") == null ? null
-                            : layer.getAttribute("weight_names").getData();
-                    if (names instanceof String[] list) {
-                        for (String path : list) {
-                            if (layer.getByPath(path) instanceof Dataset d) {
-                                out.add(floats(d, layerName));
-                            } else {
-                                throw new ImportException("Keras layer '" + layerName + "': weight '" + path
-                                        + "' listed in weight_names is missing from " + fileName);
-                            }
-                        }
-                    }
-                }
-                return out;
-            };
-            return convert(root, source, fileName);
-        } catch (ImportException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new ImportException(fileName + " could not be read as a Keras HDF5 model: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Keras' own {@code keras.src.utils.naming.to_snake_case}, which names a layer's group in model.weights.h5:
-     * drop non-word characters, {@code (.)([A-Z][a-z]+) -> \1_\2}, then {@code ([a-z])([A-Z]) -> \1_\2}, lower
-     * case ("Conv2D" gives "conv2d", "BatchNormalization" "batch_normalization", "ReLU" "re_lu").
-     */
-    static String snakeCase(String className) {
-        String s = className.replaceAll("\\W+", "").replaceAll("(.)([A-Z][a-z]+)", "$1_$2");
-        return s.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
-    }
-
-    @FunctionalInterface
-    private interface WeightSource {
-        /** The layer's arrays in Keras' order (kernel, bias; gamma, beta, moving mean, moving variance). */
-        List<FloatArray> arrays(String layerName, String className);
     }
 
     // ---- the config: a chain of layers
 
     @SuppressWarnings("unchecked")
-    private ImportedModel convert(Map<String, Object> root, WeightSource weights, String fileName) {
+    private ImportedModel convert(Map<String, Object> root, KerasFiles.WeightSource weights, String fileName) {
         String modelClass = String.valueOf(root.get("class_name"));
         // Keras before 2.2.3 wrote a Sequential's config as the bare list of layers
         Map<String, Object> config = root.get("config") instanceof List<?> bare ? Map.of("layers", bare)
@@ -181,7 +55,7 @@ public final class KerasImporter {
         }
         List<Map<String, Object>> chain = switch (modelClass) {
             case "Sequential" -> layerList;
-            case "Functional", "Model" -> chain(layerList);
+            case "Functional", "Model" -> KerasGraph.chain(layerList);
             default -> throw new ImportException(fileName + ": model class '" + modelClass
                     + "' is not supported; expected a Sequential or Functional model");
         };
@@ -635,114 +509,8 @@ public final class KerasImporter {
         return out;
     }
 
-    /** A Functional model's layers in data order; anything but a single chain is rejected. */
-    private static List<Map<String, Object>> chain(List<Map<String, Object>> layers) {
-        Map<String, Map<String, Object>> byName = new LinkedHashMap<>();
-        Map<String, List<String>> inputs = new HashMap<>();
-        Map<String, List<String>> consumers = new HashMap<>();
-        for (Map<String, Object> l : layers) {
-            String name = String.valueOf(l.get("name") != null ? l.get("name") : map(l.get("config")).get("name"));
-            byName.put(name, l);
-            List<String> in = new ArrayList<>();
-            collectInbound(l.get("inbound_nodes"), in);
-            inputs.put(name, in);
-            for (String src : in) {
-                consumers.computeIfAbsent(src, k -> new ArrayList<>()).add(name);
-            }
-        }
-        List<Map<String, Object>> out = new ArrayList<>();
-        String current = null;
-        for (Map.Entry<String, List<String>> e : inputs.entrySet()) {
-            if (e.getValue().size() > 1) {
-                Map<String, Object> l = byName.get(e.getKey());
-                throw new ImportException("Keras layer '" + e.getKey() + "' (" + l.get("class_name") + ") takes "
-                        + e.getValue().size() + " inputs " + e.getValue() + ": only a chain of layers (each reading the "
-                        + "one before) can be imported; branches, merges and skip connections cannot");
-            }
-            if (e.getValue().isEmpty()) {
-                if (current != null) {
-                    throw new ImportException("the model has several inputs ('" + current + "', '" + e.getKey()
-                            + "'); only single-input chains can be imported");
-                }
-                current = e.getKey();
-            }
-        }
-        while (current != null) {
-            out.add(byName.get(current));
-            List<String> next = consumers.getOrDefault(current, List.of());
-            if (next.size() > 1) {
-                throw new ImportException("Keras layer '" + current + "' feeds " + next.size() + " layers " + next
-                        + ": only a chain of layers (each reading the one before) can be imported");
-            }
-            current = next.isEmpty() ? null : next.get(0);
-        }
-        if (out.size() != byName.size()) {
-            throw new ImportException("the model's layers do not form a single chain: reached " + out.size() + " of "
-                    + byName.size() + " layers from the input");
-        }
-        return out;
-    }
-
-    /** Layer names that an {@code inbound_nodes} value reads: Keras 3 {@code keras_history}, or Keras 2 lists. */
-    private static void collectInbound(Object node, List<String> out) {
-        if (node instanceof Map<?, ?> m) {
-            if (m.get("keras_history") instanceof List<?> h && !h.isEmpty()) {
-                out.add(String.valueOf(h.get(0)));
-                return;
-            }
-            for (Object v : m.values()) {
-                collectInbound(v, out);
-            }
-        } else if (node instanceof List<?> l) {
-            if (l.size() >= 3 && l.get(0) instanceof String s && l.get(1) instanceof Number) {
-                out.add(s); // Keras 2: [layer_name, node_index, tensor_index, kwargs]
-                return;
-            }
-            for (Object v : l) {
-                collectInbound(v, out);
-            }
-        }
-    }
-
     private static ImportException unsupported(String name, String cls, String why) {
         return new ImportException("Keras layer '" + name + "' (" + cls + "): cannot be imported: " + why);
-    }
-
-    private static FloatArray floats(Dataset d, String layer) {
-        Object flat = d.getDataFlat();
-        int[] dims = d.getDimensions();
-        float[] data;
-        if (flat instanceof float[] f) {
-            data = f;
-        } else if (flat instanceof double[] x) {
-            data = new float[x.length];
-            for (int i = 0; i < x.length; i++) {
-                data[i] = (float) x[i];
-            }
-        } else {
-            throw new ImportException("Keras layer '" + layer + "': weight '" + d.getPath() + "' is of type "
-                    + d.getJavaType() + "; only float32 and float64 weights can be imported");
-        }
-        return new FloatArray(dims.length == 0 ? new int[] {1} : dims, data);
-    }
-
-    private static Object string(Attribute a) {
-        if (a == null) {
-            return null;
-        }
-        Object data = a.getData();
-        if (data instanceof String[] s && s.length == 1) {
-            return s[0];
-        }
-        return data;
-    }
-
-    private Map<String, Object> json(byte[] bytes, String where) {
-        try {
-            return mapper.readValue(bytes, Map.class);
-        } catch (JacksonException e) {
-            throw new ImportException(where + " is not valid JSON: " + e.getOriginalMessage());
-        }
     }
 
     @SuppressWarnings("unchecked")

@@ -39,7 +39,7 @@ class KerasImporterTest {
             "SpatialDropout2D, spatial_dropout2d", "InputLayer, input_layer", "PReLU, p_re_lu",
             "Conv2DTranspose, conv2d_transpose"})
     void weightGroupNameFollowsKerasSnakeCaseRule(String className, String group) {
-        assertThat(KerasImporter.snakeCase(className)).isEqualTo(group);
+        assertThat(KerasFiles.snakeCase(className)).isEqualTo(group);
     }
 
     @Test
