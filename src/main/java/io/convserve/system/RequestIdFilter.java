@@ -28,6 +28,17 @@ class RequestIdFilter extends OncePerRequestFilter {
     /** What we take from a client: short, and nothing that could break a log line or a header. */
     private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
+    /**
+     * A random UUID (version 4) from the thread's own generator: an id, not a secret, so {@link UUID#randomUUID()}'s
+     * shared SecureRandom is not worth its cost on every request.
+     */
+    static String newId() {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(high, low).toString();
+    }
+
     @Override
     protected boolean shouldNotFilterAsyncDispatch() {
         return false; // a body read without blocking continues in an async dispatch, on another thread
@@ -39,7 +50,7 @@ class RequestIdFilter extends OncePerRequestFilter {
         String id = (String) request.getAttribute(ATTRIBUTE);
         if (id == null) {
             String given = request.getHeader(HEADER);
-            id = given != null && TOKEN.matcher(given).matches() ? given : UUID.randomUUID().toString();
+            id = given != null && TOKEN.matcher(given).matches() ? given : newId();
             request.setAttribute(ATTRIBUTE, id);
             response.setHeader(HEADER, id);
         }
