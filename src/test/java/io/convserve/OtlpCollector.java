@@ -45,6 +45,12 @@ public final class OtlpCollector implements AutoCloseable {
         server.start();
     }
 
+    /** Points the service's OTLP exporter here, sending every 100 ms. */
+    public void register(org.springframework.test.context.DynamicPropertyRegistry properties) {
+        properties.add("management.opentelemetry.tracing.export.otlp.endpoint", this::endpoint);
+        properties.add("management.opentelemetry.tracing.export.schedule-delay", () -> "100ms");
+    }
+
     /** What {@code management.opentelemetry.tracing.export.otlp.endpoint} is set to. */
     public String endpoint() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/traces";

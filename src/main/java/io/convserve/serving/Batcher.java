@@ -227,12 +227,16 @@ public final class Batcher {
     /** One merged forward pass (in chunks of the execution batch size), its outputs split back per request. */
     private void execute(List<Job> batch, int examples) {
         long start = System.nanoTime();
-        List<io.micrometer.tracing.TraceContext> traces = new ArrayList<>(batch.size());
+        List<io.micrometer.tracing.TraceContext> traces = null; // only when some request is traced
         for (Job job : batch) {
             RequestTracing.end(job.queueSpan, null);
-            traces.add(job.trace);
+            if (job.trace != null) {
+                traces = traces == null ? new ArrayList<>(batch.size()) : traces;
+                traces.add(job.trace);
+            }
         }
-        io.micrometer.tracing.Span span = tracing.batch(traces, model.name(), model.version(), examples);
+        io.micrometer.tracing.Span span = traces == null ? null
+                : tracing.batch(traces, model.name(), model.version(), examples);
         Throwable failure = null;
         try {
             Job first = batch.get(0);

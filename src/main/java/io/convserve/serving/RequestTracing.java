@@ -37,19 +37,16 @@ public final class RequestTracing {
         return tracer.spanBuilder().setParent(parent).name(name).tag("model", model).tag("version", version).start();
     }
 
-    /** The span of one merged forward pass, linked to every request it serves; null when none of them is traced. */
-    Span batch(List<TraceContext> requests, String model, String version, int examples) {
-        TraceContext first = requests.stream().filter(java.util.Objects::nonNull).findFirst().orElse(null);
-        if (first == null) {
-            return null;
-        }
-        Span.Builder builder = tracer.spanBuilder().setParent(first).name("convserve.batch").tag("model", model)
-                .tag("version", version).tag("batch_size", Integer.toString(examples))
-                .tag("requests", Integer.toString(requests.size()));
-        for (TraceContext request : requests) {
-            if (request != null) {
-                builder.addLink(new Link(request));
-            }
+    /**
+     * The span of one merged forward pass of {@code examples}, a child of the first traced request's trace and linked
+     * to every traced request it serves ({@code traced}, not empty).
+     */
+    Span batch(List<TraceContext> traced, String model, String version, int examples) {
+        Span.Builder builder = tracer.spanBuilder().setParent(traced.get(0)).name("convserve.batch")
+                .tag("model", model).tag("version", version).tag("batch_size", Integer.toString(examples))
+                .tag("requests", Integer.toString(traced.size()));
+        for (TraceContext request : traced) {
+            builder.addLink(new Link(request));
         }
         return builder.start();
     }

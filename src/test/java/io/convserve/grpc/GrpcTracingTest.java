@@ -32,8 +32,7 @@ class GrpcTracingTest {
 
     @DynamicPropertySource
     static void otlp(DynamicPropertyRegistry properties) {
-        properties.add("management.opentelemetry.tracing.export.otlp.endpoint", COLLECTOR::endpoint);
-        properties.add("management.opentelemetry.tracing.export.schedule-delay", () -> "100ms");
+        COLLECTOR.register(properties);
     }
 
     @AfterAll

@@ -36,8 +36,7 @@ class TracingApiTest {
 
     @DynamicPropertySource
     static void otlp(DynamicPropertyRegistry properties) {
-        properties.add("management.opentelemetry.tracing.export.otlp.endpoint", COLLECTOR::endpoint);
-        properties.add("management.opentelemetry.tracing.export.schedule-delay", () -> "100ms");
+        COLLECTOR.register(properties);
     }
 
     @AfterAll
