@@ -98,15 +98,6 @@ public final class ModelLoader {
         return new Folder(name, json, config, policy, aliases);
     }
 
-    /** model.json of a model in our own format (for callers that need its definition without loading a version). */
-    public ModelDefinition definition(Path modelDir) {
-        Folder folder = folder(modelDir);
-        if (folder.modelJson() == null) {
-            throw new ModelLoadException("model '" + folder.name() + "': model.json is missing");
-        }
-        return reader.parse(withOverlay(folder.modelJson(), folder.config()), "model '" + folder.name() + "' model.json");
-    }
-
     /** Loads one version; any failure is a {@link ModelLoadException} naming the model, version and cause. */
     public LoadedModel load(Path modelDir, String version) {
         return load(modelDir, version, folder(modelDir));

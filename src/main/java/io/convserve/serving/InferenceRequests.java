@@ -63,7 +63,7 @@ public final class InferenceRequests {
     }
 
     /** A shape with the batch dimension as -1, as metadata shows it. */
-    public static List<Long> withDynamicBatch(Shape shape) {
+    private static List<Long> withDynamicBatch(Shape shape) {
         List<Long> out = new ArrayList<>();
         out.add(-1L);
         for (int d : shape.dims()) {
