@@ -7,7 +7,7 @@
 #   docker build --build-arg JDK_IMAGE=localhost/convserve-jdk17:1 \
 #                --build-arg RUNTIME_IMAGE=localhost/convserve-runtime:1 -t convserve:local .   # offline CI bases
 # Run (the bundled models are baked in under /models):
-#   docker run --rm -p 8080:8080 -p 8081:8081 --read-only --tmpfs /tmp:rw,exec convserve:local
+#   docker run --rm -p 8080:8080 -p 8081:8081 -p 8082:8082 --read-only --tmpfs /tmp:rw,exec convserve:local
 #   docker run ... -v /path/to/models:/models:ro convserve:local      # serve your own repository instead
 #
 # Plain Dockerfile syntax on purpose (no "# syntax=" line, no RUN --mount, no COPY --chmod): it builds with the
@@ -85,6 +85,7 @@ ENV PATH=/opt/java/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
     JAVA_HOME=/opt/java \
     INFERENCE_REPOSITORY=/models \
     SERVER_PORT=8080 \
+    MANAGEMENT_SERVER_PORT=8082 \
     JAVACPP_CACHE_DIR=/tmp/javacpp \
     LD_LIBRARY_PATH=/opt/convserve/natives \
     SERVER_TOMCAT_ACCESSLOG_ENABLED=true \
@@ -92,8 +93,9 @@ ENV PATH=/opt/java/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
     OFFHEAP_PERCENT=45 \
     JAVA_OPTS=""
 USER 10001:0
-# 8080: HTTP (REST, v2, metrics); 8081: gRPC (KServe v2 / Triton GRPCInferenceService, health, reflection)
-EXPOSE 8080 8081
+# 8080: HTTP (REST, v2); 8081: gRPC (KServe v2 / Triton GRPCInferenceService, health, reflection);
+# 8082: management (health probes, Prometheus metrics) on its own connector and threads
+EXPOSE 8080 8081 8082
 # bash's /dev/tcp: no curl or wget needed in the image, and no second JVM per probe
-HEALTHCHECK --interval=10s --timeout=5s --start-period=180s --retries=3 CMD ["/opt/convserve/healthcheck.sh", "/readyz"]
+HEALTHCHECK --interval=10s --timeout=5s --start-period=180s --retries=3 CMD ["/opt/convserve/healthcheck.sh", "/actuator/health/readiness"]
 ENTRYPOINT ["/opt/convserve/entrypoint.sh"]

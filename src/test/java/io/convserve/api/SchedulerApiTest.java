@@ -32,6 +32,9 @@ import tools.jackson.databind.JsonNode;
         "inference.models.alexnet.max-batch-size=1"})
 class SchedulerApiTest extends ValidatedApiTest {
 
+    @org.springframework.boot.test.web.server.LocalManagementPort
+    int managementPort;
+
     @Autowired
     ModelRegistry registry;
 
@@ -143,7 +146,7 @@ class SchedulerApiTest extends ValidatedApiTest {
         assertThat(after.get("inference_stats").get("fail").get("count").asLong()
                 - before.get("inference_stats").get("fail").get("count").asLong()).isEqualTo(refused);
         assertThat(after.get("execution_count").asLong() - before.get("execution_count").asLong()).isEqualTo(ok);
-        String metrics = new HttpJson(port).get("/actuator/prometheus").body(); // actuator: not in the API spec
+        String metrics = new HttpJson(managementPort).get("/actuator/prometheus").body(); // actuator: not in the API spec
         assertThat(metrics).containsPattern("nv_inference_request_failure\\{[^}]*model=\"alexnet\"[^}]*reason=\"REJECTED\""
                 + "[^}]*} [1-9]");
     }

@@ -24,9 +24,9 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * A slowloris against the service: 600 connections that each declare a 100 KB JSON body and send one byte of it
- * every two seconds, reopened as soon as the server closes one, for 40 s. Meanwhile the liveness route and a lenet5
- * binary inference are probed twice a second: each must answer 200 within 2 s, since bodies are read without holding
- * a thread. Then the slow connections stop sending, and the server must close every one of them (408 past
+ * every two seconds, reopened as soon as the server closes one, for 40 s. Meanwhile the liveness routes (the v2 one on
+ * the main port, the actuator's on the management port) and a lenet5 binary inference are probed twice a second:
+ * each must answer 200 within 2 s, since bodies are read without holding a thread. Then the slow connections stop sending, and the server must close every one of them (408 past
  * {@code inference.limits.body-read-timeout} plus the body at {@code min-body-rate}: 10 s + 1.5 s here).
  */
 @Tag("load")
@@ -38,6 +38,9 @@ class SlowClientTest {
 
     @LocalServerPort
     int port;
+
+    @org.springframework.boot.test.web.server.LocalManagementPort
+    int managementPort;
 
     final class Slow {
         final SocketChannel channel;
@@ -81,6 +84,9 @@ class SlowClientTest {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest live = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/health/live"))
                 .timeout(Duration.ofSeconds(2)).build();
+        // the management port: its own connector and threads, where Kubernetes' probes go
+        HttpRequest managementLive = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort
+                + "/actuator/health/liveness")).timeout(Duration.ofSeconds(2)).build();
         HttpRequest infer = lenetBinaryInfer();
         assertThat(client.send(infer, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
 
@@ -112,7 +118,7 @@ class SlowClientTest {
                     opened++;
                 }
             }
-            for (HttpRequest probe : List.of(live, infer)) {
+            for (HttpRequest probe : List.of(live, managementLive, infer)) {
                 long start = System.nanoTime();
                 try {
                     int status = client.send(probe, HttpResponse.BodyHandlers.ofString()).statusCode();

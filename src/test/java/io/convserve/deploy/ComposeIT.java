@@ -32,6 +32,8 @@ class ComposeIT {
         String project = "convserve-it-" + UUID.randomUUID().toString().substring(0, 8);
         int servicePort = Docker.freePort();
         int prometheusPort = Docker.freePort();
+        int grpcPort = Docker.freePort();
+        int managementPort = Docker.freePort();
         Map<String, String> env = new HashMap<>();
         env.put("CONVSERVE_JDK_IMAGE", Docker.JDK_IMAGE);
         env.put("CONVSERVE_RUNTIME_IMAGE", Docker.RUNTIME_IMAGE);
@@ -39,6 +41,8 @@ class ComposeIT {
         env.put("CONVSERVE_IMAGE", "convserve-it:" + project);
         env.put("CONVSERVE_PORT", Integer.toString(servicePort));
         env.put("PROMETHEUS_PORT", Integer.toString(prometheusPort));
+        env.put("CONVSERVE_GRPC_PORT", Integer.toString(grpcPort));
+        env.put("CONVSERVE_MANAGEMENT_PORT", Integer.toString(managementPort));
         String[] compose = {"docker-compose", "-f", "docker-compose.yml", "-p", project};
 
         Docker.ok(env, 60, concat(compose, "config", "-q"));
@@ -51,6 +55,8 @@ class ComposeIT {
             assertThat(Docker.ok(env, 60, "docker", "inspect", "-f", "{{.State.Health.Status}}", id).trim())
                     .isEqualTo("healthy");
             assertThat(get("http://localhost:" + servicePort + "/readyz").statusCode()).isEqualTo(200);
+            assertThat(get("http://localhost:" + managementPort + "/actuator/health/readiness").statusCode())
+                    .isEqualTo(200);
 
             // Prometheus (5 s scrape interval) has scraped convserve: up == 1 and the model gauge is there
             String up = waitForValue(prometheusPort, "up{job=\"convserve\"}", Duration.ofSeconds(90));

@@ -221,7 +221,7 @@ class HelmChartTest {
     @ParameterizedTest
     @ValueSource(strings = {"servicePort=http", "replicaCount=two", "modelSource=s3", "autoscalingEnabled=maybe",
             "memoryLimit=lots", "unknownValue=1", "runAsUser=0", "probeProtocol=tcp", "grpcServicePort=0",
-            "image.pullPolicy=Sometimes", "image.registry=x", "ingress.hosts[0].paths[0].pathType=Any",
+            "managementServicePort=0", "image.pullPolicy=Sometimes", "image.registry=x", "ingress.hosts[0].paths[0].pathType=Any",
             "helmTest.inputShape[0]=0", "serviceAccount.create=yes"})
     void valuesSchemaRejectsWrongValues(String assignment) {
         String[] kv = assignment.split("=", 2);
@@ -440,10 +440,10 @@ class HelmChartTest {
         Container main = pod.getContainers().get(0);
         Set<String> portNames = main.getPorts().stream().map(p -> p.getName()).collect(Collectors.toSet());
         Set<Integer> portNumbers = main.getPorts().stream().map(p -> p.getContainerPort()).collect(Collectors.toSet());
-        assertThat(portNumbers).containsExactlyInAnyOrder(8080, 8081);
-        assertProbe(main.getStartupProbe(), "/livez", portNames);
-        assertProbe(main.getLivenessProbe(), "/livez", portNames);
-        assertProbe(main.getReadinessProbe(), "/readyz", portNames);
+        assertThat(portNumbers).containsExactlyInAnyOrder(8080, 8081, 8082);
+        assertProbe(main.getStartupProbe(), "/actuator/health/liveness", portNames);
+        assertProbe(main.getLivenessProbe(), "/actuator/health/liveness", portNames);
+        assertProbe(main.getReadinessProbe(), "/actuator/health/readiness", portNames);
         if (main.getReadinessProbe().getGrpc() != null) {
             assertThat(main.getReadinessProbe().getGrpc().getService()).isEqualTo("inference.GRPCInferenceService");
             assertThat(main.getLivenessProbe().getGrpc().getService()).as("the server as a whole").isNull();
@@ -496,6 +496,7 @@ class HelmChartTest {
             JsonNode endpoint = monitor.path("spec").path("endpoints").get(0);
             assertThat(fieldNames(endpoint)).isSubsetOf(Set.of("port", "path", "interval", "scrapeTimeout", "scheme"));
             assertThat(endpoint.path("path").asText()).isEqualTo("/actuator/prometheus");
+            assertThat(endpoint.path("port").asText()).as("metrics are on the management port").isEqualTo("management");
             assertThat(service.getSpec().getPorts()).extracting(p -> p.getName()).contains(endpoint.path("port").asText());
         }
     }
@@ -667,7 +668,10 @@ class HelmChartTest {
         return merged;
     }
 
-    /** An HTTP probe of {@code path} on a named port, or a gRPC health probe of the gRPC port (probeProtocol grpc). */
+    /**
+     * An HTTP probe of {@code path} on the management port, which request traffic cannot starve, or a gRPC health
+     * probe of the gRPC port (probeProtocol grpc).
+     */
     private static void assertProbe(Probe probe, String path, Set<String> portNames) {
         assertThat(probe).isNotNull();
         if (probe.getGrpc() != null) {
@@ -677,6 +681,7 @@ class HelmChartTest {
         }
         assertThat(probe.getHttpGet().getPath()).isEqualTo(path);
         assertThat(portNames).contains(probe.getHttpGet().getPort().getStrVal());
+        assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("management");
     }
 
     private static void assertMountsResolve(Container c, List<Volume> volumes) {

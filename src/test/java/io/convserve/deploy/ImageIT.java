@@ -48,7 +48,7 @@ class ImageIT {
                 .withBuildArg("RUNTIME_IMAGE", Docker.RUNTIME_IMAGE);
         container = new GenericContainer<>(image)
                 .withImagePullPolicy(name -> false)
-                .withExposedPorts(8080)
+                .withExposedPorts(8080, 8082)
                 .withEnv("INFERENCE_MANAGEMENT_KEYS", MANAGEMENT_KEY)
                 .withTmpFs(Map.of("/tmp", "rw,noexec,nosuid,size=256m"))
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
@@ -70,8 +70,10 @@ class ImageIT {
         return HTTP.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The actuator's paths on the management port, the rest on the main port. */
     private static URI uri(String path) {
-        return URI.create("http://" + container.getHost() + ":" + container.getMappedPort(8080) + path);
+        int port = container.getMappedPort(path.startsWith("/actuator/") ? 8082 : 8080);
+        return URI.create("http://" + container.getHost() + ":" + port + path);
     }
 
     @Test
@@ -85,6 +87,12 @@ class ImageIT {
         assertThat(JSON.readTree(manager.body()).path("components").path("models").path("details")
                 .path("serving").asInt()).as(manager.body()).isEqualTo(3);
         assertThat(send(HttpRequest.newBuilder(uri("/livez"))).statusCode()).isEqualTo(200);
+        // the same groups on the management port, where the image's HEALTHCHECK and the Helm probes call them
+        assertThat(send(HttpRequest.newBuilder(uri("/actuator/health/readiness"))).statusCode()).isEqualTo(200);
+        assertThat(send(HttpRequest.newBuilder(uri("/actuator/health/liveness"))).statusCode()).isEqualTo(200);
+        assertThat(send(HttpRequest.newBuilder(URI.create("http://" + container.getHost() + ":"
+                + container.getMappedPort(8080) + "/actuator/prometheus"))).statusCode())
+                .as("the actuator is not on the main port").isEqualTo(404);
     }
 
     @Test

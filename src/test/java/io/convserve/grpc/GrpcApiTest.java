@@ -64,6 +64,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 
 /**
  * The gRPC protocol through the Java client the build generates from src/main/proto, against the HTTP answer of the
@@ -83,6 +84,9 @@ class GrpcApiTest {
 
     @LocalServerPort
     int httpPort;
+
+    @LocalManagementPort
+    int managementPort;
 
     @Autowired
     GrpcServer server;
@@ -426,7 +430,7 @@ class GrpcApiTest {
 
     /** nv_inference_request_success of the model's version 1 from /actuator/prometheus. */
     double successMetric(String model) throws Exception {
-        String text = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort
+        String text = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort
                 + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
         Matcher m = Pattern.compile("(?m)^nv_inference_request_success\\{[^}]*model=\"" + model
                 + "\"[^}]*\\} ([0-9.E]+)$").matcher(text);

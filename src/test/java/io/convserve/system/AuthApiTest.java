@@ -15,6 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -44,11 +45,14 @@ class AuthApiTest {
     @LocalServerPort
     int port;
 
+    @LocalManagementPort
+    int managementPort;
+
     final HttpClient client = HttpClient.newHttpClient();
     static final JsonMapper JSON = JsonMapper.builder().build();
 
     HttpResponse<String> send(String method, String path, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + (path.startsWith("/actuator/") ? managementPort : port) + path))
                 .method(method, method.equals("POST") ? HttpRequest.BodyPublishers.ofString("")
                         : HttpRequest.BodyPublishers.noBody());
         if (headers.length > 0) {

@@ -51,7 +51,7 @@ class GracefulShutdownIT {
         int port = freePort();
         Path log = Files.createTempFile("convserve-shutdown-", ".log");
         Process service = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar().toString(), "--server.port=" + port, "--inference.grpc.port=0",
+                "-jar", jar().toString(), "--server.port=" + port, "--inference.grpc.port=0", "--management.server.port=0",
                 "--inference.models.alexnet.max-queue-size=64")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -33,6 +34,9 @@ class TracingApiTest {
 
     @LocalServerPort
     int port;
+
+    @LocalManagementPort
+    int managementPort;
 
     @DynamicPropertySource
     static void otlp(DynamicPropertyRegistry properties) {
@@ -78,7 +82,7 @@ class TracingApiTest {
 
         // traced requests leave no exemplars in the scrape: Prometheus 2.42 refuses the whole scrape over one
         HttpResponse<String> scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://localhost:" + port + "/actuator/prometheus"))
+                        URI.create("http://localhost:" + managementPort + "/actuator/prometheus"))
                 .header("Accept", "application/openmetrics-text;version=1.0.0").build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(scrape.body()).contains("convserve_queue_duration_seconds_count").doesNotContain(" # {");
