@@ -4,6 +4,7 @@ import io.convserve.importer.ImportException;
 import io.convserve.importer.ImportedModel;
 import io.convserve.importer.ModelImporter;
 import io.convserve.importer.RepositoryWriter;
+import io.convserve.importer.StorageFullException;
 import io.convserve.registry.ModelLoadException;
 import io.convserve.registry.ModelRegistry;
 import java.util.Base64;
@@ -90,9 +91,12 @@ final class ModelUpload {
             imported = ModelImporter.read(content, fileName, companions::get);
             Map<String, Object> definition = new LinkedHashMap<>(imported.definition());
             definition.putAll(overrides);
-            imported = new ImportedModel(definition, imported.weights(), imported.notes());
+            imported = new ImportedModel(definition, imported.weights(), imported.notes(), imported.fixedBatch());
             installation = new RepositoryWriter().install(imported, registry.repository(), model, version,
                     Boolean.TRUE.equals(replace) || "true".equals(replace));
+        } catch (StorageFullException e) {
+            throw new ApiException(HttpStatus.INSUFFICIENT_STORAGE, "cannot store '" + fileName + "' as model '"
+                    + model + "' version " + version + ": " + e.getMessage() + ". The serving versions are unchanged");
         } catch (ImportException e) {
             throw new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, "cannot import '" + fileName + "' as model '"
                     + model + "' version " + version + ": " + e.getMessage());

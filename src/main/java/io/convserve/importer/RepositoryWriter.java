@@ -3,35 +3,39 @@ package io.convserve.importer;
 import io.convserve.registry.LoadedModel;
 import io.convserve.registry.ModelLoadException;
 import io.convserve.registry.ModelLoader;
+import io.convserve.registry.RepositoryTransaction;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
+import java.nio.file.LinkOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Puts an imported model into the repository layout of docs/model-format.md, {@code <repo>/<name>/model.json} and
- * {@code <repo>/<name>/<version>/weights.npz}, safely:
+ * {@code <repo>/<name>/<version>/weights.npz}, safely, in one {@link RepositoryTransaction}:
  * <ol>
- * <li>the files are written to a hidden staging folder inside the repository (the registry ignores names starting
- * with '.') and loaded there with the real {@link ModelLoader}, so a model that would not load never reaches the
- * model folder;</li>
- * <li>the model's existing model.json and version folder are moved aside, the new ones moved in;</li>
+ * <li>the files are written to the transaction's hidden staging folder inside the repository (the registry ignores
+ * names starting with '.') and loaded there with the real {@link ModelLoader}, so a model that would not load never
+ * reaches the model folder;</li>
+ * <li>the model's existing model.json and version folder are moved aside, the new ones moved in, by journalled
+ * renames that a crash at any point leaves undone or, once committed, done at the next start;</li>
  * <li>{@link Installation#commit()} deletes what was moved aside, {@link Installation#rollback()} puts it back.</li>
  * </ol>
- * Names and versions are checked before any path is built, so neither can leave the repository folder.
+ * Names and versions are checked before any path is built, so neither can leave the repository folder. A full disk
+ * is a {@link StorageFullException}, with nothing written.
  */
 public final class RepositoryWriter {
 
     private static final Pattern VERSION = Pattern.compile("[1-9][0-9]{0,17}");
+    /** Room kept free beyond the files' size: the file system's own blocks, and the journal. */
+    private static final long SPARE_BYTES = 1 << 20;
 
     private final JsonMapper mapper = JsonMapper.builder().build();
 
@@ -77,12 +81,14 @@ public final class RepositoryWriter {
         definition.put("name", name);
         definition.putAll(model.definition());
         definition.put("name", name);
-        Path staging = repo.resolve(".import-" + UUID.randomUUID());
-        Path backup = repo.resolve(".backup-" + UUID.randomUUID());
+        byte[] json = mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(definition);
+        checkSpace(repo, name, version, json.length + weightBytes(model));
+        RepositoryTransaction transaction = null;
+        boolean applied = false;
         try {
-            Path stagedModel = staging.resolve(name);
+            transaction = RepositoryTransaction.begin(repo);
+            Path stagedModel = transaction.staging().resolve(name);
             Files.createDirectories(stagedModel.resolve(version));
-            byte[] json = mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(definition);
             Files.write(stagedModel.resolve("model.json"), json);
             try (OutputStream out = Files.newOutputStream(stagedModel.resolve(version).resolve("weights.npz"))) {
                 NpzWriter.write(model.weights(), out);
@@ -102,18 +108,23 @@ public final class RepositoryWriter {
                         + "another input; importing version " + version + " would make them unloadable. Import under "
                         + "a new model name, or replace the model (CLI --replace, load parameter \"replace\": true)");
             }
-            Files.createDirectories(backup);
-            Files.createDirectories(modelDir);
-            boolean hadJson = move(existingJson, backup.resolve("model.json"));
-            boolean hadVersion = move(modelDir.resolve(version), backup.resolve(version));
+            List<Path> replaced = new ArrayList<>();
+            replaced.add(existingJson);
+            replaced.add(modelDir.resolve(version));
             if (replace) {
-                for (Path other : others) {
-                    move(other, backup.resolve(other.getFileName().toString()));
+                replaced.addAll(others);
+            }
+            List<RepositoryTransaction.Move> moves = new ArrayList<>();
+            for (Path old : replaced) {
+                if (Files.exists(old, LinkOption.NOFOLLOW_LINKS)) {
+                    moves.add(new RepositoryTransaction.Move(old, transaction.aside(repo.relativize(old))));
                 }
             }
-            Files.move(stagedModel.resolve("model.json"), existingJson, StandardCopyOption.ATOMIC_MOVE);
-            Files.move(stagedModel.resolve(version), modelDir.resolve(version), StandardCopyOption.ATOMIC_MOVE);
-            deleteTree(staging);
+            moves.add(new RepositoryTransaction.Move(stagedModel.resolve("model.json"), existingJson));
+            moves.add(new RepositoryTransaction.Move(stagedModel.resolve(version), modelDir.resolve(version)));
+            transaction.apply(moves);
+            applied = true;
+            RepositoryTransaction installed = transaction;
             return new Installation() {
                 @Override
                 public LoadedModel verified() {
@@ -122,40 +133,62 @@ public final class RepositoryWriter {
 
                 @Override
                 public void commit() {
-                    deleteTree(backup);
+                    try {
+                        installed.commit();
+                    } catch (IOException e) {
+                        throw new ImportException("could not commit model '" + name + "': " + e.getMessage(), e);
+                    }
                 }
 
                 @Override
                 public void rollback() {
                     try {
-                        deleteTree(modelDir.resolve(version));
-                        Files.deleteIfExists(existingJson);
-                        try (Stream<Path> saved = Files.list(backup)) {
-                            for (Path p : saved.toList()) {
-                                Files.move(p, modelDir.resolve(p.getFileName().toString()),
-                                        StandardCopyOption.ATOMIC_MOVE);
-                            }
-                        }
-                        deleteTree(backup);
-                        if (!hadJson && !hadVersion) {
-                            try (Stream<Path> left = Files.list(modelDir)) {
-                                if (left.findAny().isEmpty()) {
-                                    Files.deleteIfExists(modelDir);
-                                }
-                            }
-                        }
+                        installed.rollback();
                     } catch (IOException e) {
-                        throw new ImportException("could not restore model '" + name + "' from " + backup + ": "
+                        throw new ImportException("could not restore model '" + name + "' (the next start will): "
                                 + e.getMessage(), e);
                     }
                 }
             };
         } catch (IOException e) {
+            if (StorageFullException.isFull(e)) {
+                throw new StorageFullException("cannot write model '" + name + "' version " + version
+                        + ": the repository's file system is full (" + e.getMessage() + "); nothing was changed", e);
+            }
             throw new ImportException("cannot write model '" + name + "' version " + version + " into " + repo + ": "
                     + e.getMessage(), e);
         } finally {
-            deleteTree(staging);
+            if (transaction != null && !applied) {
+                try {
+                    transaction.rollback();
+                } catch (IOException e) {
+                    // nothing was moved yet: only staging files are left, hidden, and the next start deletes them
+                }
+            }
         }
+    }
+
+    /** Refuses before writing when the files cannot fit: a write that fails halfway costs the time to find out. */
+    private static void checkSpace(Path repo, String name, String version, long bytes) {
+        long usable;
+        try {
+            usable = Files.getFileStore(repo).getUsableSpace();
+        } catch (IOException e) {
+            return; // unknown: the write itself will tell
+        }
+        if (usable < bytes + SPARE_BYTES) {
+            throw new StorageFullException("cannot write model '" + name + "' version " + version + ": it needs about "
+                    + (bytes + SPARE_BYTES) + " bytes and the repository's file system has " + usable
+                    + " free; nothing was changed");
+        }
+    }
+
+    private static long weightBytes(ImportedModel model) {
+        long bytes = 0;
+        for (FloatArray a : model.weights().values()) {
+            bytes += 4L * a.data().length + 256; // the npy header and zip entry per array
+        }
+        return bytes;
     }
 
     private boolean sameArchitecture(byte[] a, byte[] b) {
@@ -173,27 +206,6 @@ public final class RepositoryWriter {
             return children.filter(Files::isDirectory)
                     .filter(p -> p.getFileName().toString().matches("[0-9]{1,18}"))
                     .filter(p -> !p.getFileName().toString().equals(version)).sorted().toList();
-        }
-    }
-
-    private static boolean move(Path from, Path to) throws IOException {
-        if (!Files.exists(from)) {
-            return false;
-        }
-        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        return true;
-    }
-
-    static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            // best effort: a leftover hidden folder is ignored by the registry
         }
     }
 }

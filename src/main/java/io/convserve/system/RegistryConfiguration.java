@@ -5,11 +5,13 @@ import io.convserve.serving.LimitsProperties;
 import io.convserve.serving.InferenceProperties;
 import io.convserve.importer.FileConverter;
 import io.convserve.registry.ModelRegistry;
+import io.convserve.registry.RepositoryTransaction;
 import io.convserve.registry.RepositoryProperties;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.nio.file.StandardCopyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,11 +44,28 @@ class RegistryConfiguration {
                 throw new IllegalStateException("inference.repository " + repository + " is not a directory");
             }
         }
+        if (!properties.bundled()) {
+            recoverInterruptedWrites(repository);
+        }
         ModelRegistry registry = new ModelRegistry(repository, properties.warmupRequests(), new FileConverter());
         registry.loadAll();
         log.info("model repository {} loaded: models={} failed={} duration_ms={}", repository,
                 registry.latest().size(), registry.failures().size(), (System.nanoTime() - start) / 1_000_000);
         return registry;
+    }
+
+    /** Finishes or undoes the repository changes (uploads) that a crash interrupted, in one log line. */
+    private static void recoverInterruptedWrites(Path repository) {
+        try {
+            List<String> handled = RepositoryTransaction.recover(repository);
+            if (!handled.isEmpty()) {
+                log.warn("repository {} had {} interrupted write(s), recovered: {}", repository, handled.size(),
+                        String.join("; ", handled));
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("repository {}: interrupted writes could not be recovered now, retried at the next start: {}",
+                    repository, e.toString());
+        }
     }
 
     /** Copies {@code classpath:models/**} to a temporary folder, so that jar and IDE runs read the same files. */
