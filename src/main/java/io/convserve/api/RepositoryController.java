@@ -63,7 +63,8 @@ class RepositoryController {
                     + "override model.json fields (description, preprocessing, output, version_policy, aliases), and "
                     + "\"replace\": true lets a new architecture replace a model's other versions. A failed import or "
                     + "load leaves the files and the serving versions untouched: 400 for a malformed request or a "
-                    + "failed load, 422 for a file that cannot be imported (naming the layer or node).")
+                    + "failed load, 422 for a file that cannot be imported (naming the layer or node), 507 when the "
+                    + "repository's file system has no room for it.")
     Map<String, Object> load(@PathVariable String model, @RequestBody(required = false) LoadRequest request) {
         Map<String, Object> parameters = request == null || request.parameters() == null ? Map.of()
                 : request.parameters();
