@@ -54,7 +54,9 @@ class ImageIT {
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
                         .withReadonlyRootfs(true)
                         .withMemory(3L << 30))
-                .waitingFor(Wait.forHttp("/readyz").forStatusCode(200).withStartupTimeout(Duration.ofMinutes(4)));
+                // the management port, where the image's HEALTHCHECK and Kubernetes' probes ask too
+                .waitingFor(Wait.forHttp("/actuator/health/readiness").forPort(8082).forStatusCode(200)
+                        .withStartupTimeout(Duration.ofMinutes(4)));
         container.start();
         System.out.printf("image built and ready in %d s%n", (System.nanoTime() - started) / 1_000_000_000L);
     }
