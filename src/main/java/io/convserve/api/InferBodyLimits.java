@@ -40,9 +40,16 @@ public class InferBodyLimits {
 
     public Limit forPath(String path) {
         Matcher route = INFER.matcher(path);
-        Optional<LoadedModel> model = route.matches()
-                ? find(decode(route.group(1)), route.group(2) == null ? null : decode(route.group(2)))
-                : Optional.empty();
+        return route.matches() ? forModel(decode(route.group(1)), route.group(2) == null ? null : decode(route.group(2)))
+                : forModel(Optional.empty());
+    }
+
+    /** The limit of the infer route of a model and version (null: its default), as decoded from the path. */
+    public Limit forModel(String name, String version) {
+        return forModel(find(name, version));
+    }
+
+    private Limit forModel(Optional<LoadedModel> model) {
         String globalRule = "inference.limits.max-request-bytes";
         if (model.isEmpty()) {
             return new Limit(global, globalRule);

@@ -43,14 +43,15 @@ final class InferRequestReader {
      *                    checked before anything is allocated for it
      */
     static Request read(byte[] body, Integer headerLength, long maxElements) {
-        return read(body, headerLength, maxElements, Long.MAX_VALUE, "");
+        return read(body, headerLength, maxElements, Long.MAX_VALUE, () -> "");
     }
 
     /**
      * @param maxValues the most JSON values the JSON part may hold (counted while streaming it, before any tree is
      *                  built; 413 beyond), with {@code rule} saying where the limit comes from
      */
-    static Request read(byte[] body, Integer headerLength, long maxElements, long maxValues, String rule) {
+    static Request read(byte[] body, Integer headerLength, long maxElements, long maxValues,
+                        java.util.function.Supplier<String> rule) {
         int jsonLength = body.length;
         if (headerLength != null) {
             if (headerLength < 0 || headerLength > body.length) {

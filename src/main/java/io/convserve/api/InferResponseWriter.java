@@ -6,12 +6,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -39,40 +38,59 @@ final class InferResponseWriter {
     }
 
     static ResponseEntity<byte[]> write(LoadedModel model, String id, List<Tensor> tensors) {
-        List<Map<String, Object>> outputs = new ArrayList<>();
-        ByteArrayOutputStream binary = new ByteArrayOutputStream();
-        for (Tensor t : tensors) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("name", t.name());
-            out.put("datatype", t.strings() != null ? "BYTES" : "FP32");
-            out.put("shape", t.shape());
-            if (t.binary()) {
-                byte[] bytes = t.strings() != null ? bytes(t.strings()) : bytes(t.values());
-                out.put("parameters", Map.of("binary_data_size", bytes.length));
-                binary.writeBytes(bytes);
-            } else {
-                out.put("data", t.strings() != null ? t.strings() : t.values());
+        List<byte[]> binary = new ArrayList<>();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        // written by the streaming generator: a tree or a map costs more than the rest of a small answer
+        try (JsonGenerator json = MAPPER.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringProperty("model_name", model.name());
+            json.writeStringProperty("model_version", model.version());
+            if (id != null) {
+                json.writeStringProperty("id", id);
             }
-            outputs.add(out);
+            json.writeName("outputs");
+            json.writeStartArray();
+            for (Tensor t : tensors) {
+                json.writeStartObject();
+                json.writeStringProperty("name", t.name());
+                json.writeStringProperty("datatype", t.strings() != null ? "BYTES" : "FP32");
+                json.writeName("shape");
+                json.writeArray(t.shape(), 0, t.shape().length);
+                if (t.binary()) {
+                    byte[] bytes = t.strings() != null ? bytes(t.strings()) : bytes(t.values());
+                    json.writeName("parameters");
+                    json.writeStartObject();
+                    json.writeNumberProperty("binary_data_size", bytes.length);
+                    json.writeEndObject();
+                    binary.add(bytes);
+                } else {
+                    json.writeName("data");
+                    json.writeStartArray();
+                    if (t.strings() != null) {
+                        for (String v : t.strings()) {
+                            json.writeString(v);
+                        }
+                    } else {
+                        for (float v : t.values()) {
+                            json.writeNumber(v);
+                        }
+                    }
+                    json.writeEndArray();
+                }
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.writeEndObject();
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("model_name", model.name());
-        body.put("model_version", model.version());
-        if (id != null) {
-            body.put("id", id);
+        if (binary.isEmpty()) {
+            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(out.toByteArray());
         }
-        body.put("outputs", outputs);
-        byte[] json = MAPPER.writeValueAsBytes(body);
-        if (binary.size() == 0) {
-            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(json);
-        }
-        byte[] all = new byte[json.length + binary.size()];
-        System.arraycopy(json, 0, all, 0, json.length);
-        System.arraycopy(binary.toByteArray(), 0, all, json.length, binary.size());
+        int jsonLength = out.size();
+        binary.forEach(out::writeBytes);
         HttpHeaders headers = new HttpHeaders();
-        headers.set(HEADER_LENGTH, Integer.toString(json.length));
+        headers.set(HEADER_LENGTH, Integer.toString(jsonLength));
         headers.setContentType(MediaType.APPLICATION_OCTET_STREAM);
-        return ResponseEntity.ok().headers(headers).body(all);
+        return ResponseEntity.ok().headers(headers).body(out.toByteArray());
     }
 
     private static byte[] bytes(float[] values) {

@@ -38,14 +38,17 @@ final class JsonValueLimit {
      *
      * @param rule what the limit is and where it comes from, e.g. "model 'lenet5' takes ... (inference.limits...)"
      */
-    static void check(byte[] body, int offset, int length, long limit, String rule) {
+    static void check(byte[] body, int offset, int length, long limit, java.util.function.Supplier<String> rule) {
+        if (length <= limit) {
+            return; // every value takes a byte at least: nothing to count
+        }
         long values = 0;
         try (JsonParser parser = MAPPER.createParser(body, offset, length)) {
             for (JsonToken t = parser.nextToken(); t != null; t = parser.nextToken()) {
                 if (t.isScalarValue() && ++values > limit) {
                     throw new ApiException(HttpStatus.CONTENT_TOO_LARGE, "request body holds more than " + limit
                             + " JSON values (counting stopped at byte " + parser.currentLocation().getByteOffset()
-                            + " of " + length + "); the limit is " + limit + ": " + rule);
+                            + " of " + length + "); the limit is " + limit + ": " + rule.get());
                 }
             }
         } catch (JacksonException e) {

@@ -55,7 +55,7 @@ class PredictController {
         int maxBatch = inference.settings(m).maxBatchSize();
         long example = m.network().inputShape().elements();
         JsonValueLimit.check(body, 0, body.length, JsonValueLimit.limit(limits, maxBatch, example),
-                JsonValueLimit.rule(limits, m.name(), maxBatch, example));
+                () -> JsonValueLimit.rule(limits, m.name(), maxBatch, example));
         try {
             return JsonValueLimit.MAPPER.readTree(body);
         } catch (tools.jackson.core.JacksonException e) {

@@ -94,7 +94,7 @@ public class InferenceMetrics implements InferenceListener {
     }
 
     private final MeterRegistry registry;
-    private final Map<String, VersionMeters> meters = new ConcurrentHashMap<>();
+    private final Map<LoadedModel.Id, VersionMeters> meters = new ConcurrentHashMap<>();
 
     public InferenceMetrics(MeterRegistry registry, ModelRegistry models) {
         this.registry = registry;
@@ -112,7 +112,7 @@ public class InferenceMetrics implements InferenceListener {
     }
 
     private VersionMeters of(LoadedModel model) {
-        return meters.computeIfAbsent(model.name() + "/" + model.version(),
+        return meters.computeIfAbsent(model.id(),
                 k -> new VersionMeters(Tags.of("model", model.name(), "version", model.version())));
     }
 

@@ -20,6 +20,14 @@ public record LoadedModel(String name, String version, ModelDefinition definitio
         return java.util.Objects.hash(name, version, weightsStamp);
     }
 
+    /** A model version's name as a map key: hashing two strings whose hashes are kept, not a string built per request. */
+    public record Id(String name, String version) {
+    }
+
+    public Id id() {
+        return new Id(name, version);
+    }
+
     /** Label of class {@code index}, or the index itself when the model has no labels.txt. */
     public String label(int index) {
         return index < labels.size() ? labels.get(index) : Integer.toString(index);

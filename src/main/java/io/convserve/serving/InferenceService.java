@@ -23,7 +23,7 @@ public class InferenceService {
     public record Result(long[] shape, float[] values) {
     }
 
-    private final Map<String, ModelStatistics> statistics = new ConcurrentHashMap<>();
+    private final Map<LoadedModel.Id, ModelStatistics> statistics = new ConcurrentHashMap<>();
     private final java.util.List<InferenceListener> listeners;
     private final InferenceProperties properties;
     private final Map<LoadedModel, Batcher> batchers = new ConcurrentHashMap<>();
@@ -216,7 +216,7 @@ public class InferenceService {
     }
 
     public ModelStatistics statistics(LoadedModel model) {
-        return statistics.computeIfAbsent(model.name() + "/" + model.version(),
+        return statistics.computeIfAbsent(model.id(),
                 k -> new ModelStatistics(model.name(), model.version()));
     }
 

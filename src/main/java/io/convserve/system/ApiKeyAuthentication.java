@@ -32,9 +32,7 @@ final class ApiKeyAuthentication extends AbstractAuthenticationToken {
 
     /** The key the request presents as an authentication, or null without one. */
     static ApiKeyAuthentication of(ApiKeys keys, HttpServletRequest request) {
-        String header = request.getHeader(HttpHeaders.AUTHORIZATION);
-        String key = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7)
-                : request.getHeader("X-API-Key");
+        String key = presentedKey(request);
         if (key == null) {
             return null;
         }
@@ -46,6 +44,13 @@ final class ApiKeyAuthentication extends AbstractAuthenticationToken {
             roles.add(new SimpleGrantedAuthority("ROLE_INFERENCE"));
         }
         return new ApiKeyAuthentication(key, roles);
+    }
+
+    /** The key in {@code Authorization: Bearer <key>} or {@code X-API-Key}, or null. */
+    static String presentedKey(HttpServletRequest request) {
+        String header = request.getHeader(HttpHeaders.AUTHORIZATION);
+        return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7)
+                : request.getHeader("X-API-Key");
     }
 
     @Override

@@ -19,6 +19,44 @@ final class BodyReader implements ReadListener, AsyncListener {
 
     static final String BODY = BodyReader.class.getName() + ".body";
 
+    /** A request attribute: the first bytes of a body that a filter before {@link RequestBodyFilter} read already. */
+    static final String START = BodyReader.class.getName() + ".start";
+
+    /** Bytes set aside for a body before more of it arrives. */
+    static final int INITIAL_BUFFER = 64 * 1024;
+
+    /** The first {@code length} bytes of a body, in a buffer that may hold more. */
+    record Start(byte[] bytes, int length) {
+        boolean complete(long declared) {
+            return length == declared;
+        }
+    }
+
+    /**
+     * Continues {@code start} (null: a new body) with what the container has buffered already: a small body comes in
+     * the packets of its headers, and {@code available()} counts only those bytes, so these reads never wait for the
+     * client. The buffer grows with the bytes that arrive, not with what a client declares it will send.
+     */
+    static Start readBuffered(ServletInputStream in, long declared, Start start) throws IOException {
+        byte[] bytes = start != null ? start.bytes()
+                : new byte[(int) Math.min(declared >= 0 ? declared : INITIAL_BUFFER, INITIAL_BUFFER)];
+        int length = start != null ? start.length() : 0;
+        if (declared < 0) {
+            return new Start(bytes, length);
+        }
+        while (length < declared && in.available() > 0) {
+            if (length == bytes.length) {
+                bytes = Arrays.copyOf(bytes, (int) Math.min(declared, 2L * bytes.length));
+            }
+            int n = in.read(bytes, length, bytes.length - length);
+            if (n < 0) {
+                break;
+            }
+            length += n;
+        }
+        return new Start(bytes, length);
+    }
+
     /** What the reader reports back: the end of its work (to free its slot) and the problem answers it writes. */
     interface Owner {
         void finished();

@@ -61,9 +61,6 @@ class RequestBodyFilter extends OncePerRequestFilter {
         this.multipartReads = new Semaphore(maxMultipart);
     }
 
-    /** Bytes set aside for a body before more of it arrives. */
-    static final int INITIAL_BUFFER = 64 * 1024;
-
     @Override
     protected boolean shouldNotFilterAsyncDispatch() {
         return false; // the dispatch that follows a completed body read is where the application gets the body
@@ -72,8 +69,9 @@ class RequestBodyFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (request.getDispatcherType() == DispatcherType.ASYNC) {
-            byte[] body = (byte[]) request.getAttribute(BodyReader.BODY);
+        byte[] body = (byte[]) request.getAttribute(BodyReader.BODY);
+        if (body != null || request.getDispatcherType() == DispatcherType.ASYNC) {
+            // the body arrived whole: read without blocking (an async dispatch), or by the fast lane
             if (body == null) {
                 chain.doFilter(request, response);
                 return;
@@ -106,30 +104,15 @@ class RequestBodyFilter extends OncePerRequestFilter {
             readBlocking(request, response, chain, limit, identity);
             return;
         }
-        // the buffer grows with the bytes that arrive, not with what a client declares it will send
-        byte[] start = new byte[(int) Math.min(declared >= 0 ? declared : INITIAL_BUFFER, INITIAL_BUFFER)];
-        int started = 0;
-        if (declared >= 0) {
-            // What the container has buffered already (a small body comes in the packets of its headers) is read
-            // at once: available() counts only those bytes, so these reads never wait for the client.
-            ServletInputStream in = request.getInputStream();
-            while (started < declared && in.available() > 0) {
-                if (started == start.length) {
-                    start = Arrays.copyOf(start, (int) Math.min(declared, 2L * start.length));
-                }
-                int n = in.read(start, started, start.length - started);
-                if (n < 0) {
-                    break;
-                }
-                started += n;
-            }
-            if (started == declared) {
-                pass(request, response, chain, decoded(new ByteArrayInputStream(start, 0, started), !identity, response), limit,
-                        !identity);
-                return;
-            }
+        BodyReader.Start start = BodyReader.readBuffered(request.getInputStream(), declared,
+                (BodyReader.Start) request.getAttribute(BodyReader.START));
+        request.removeAttribute(BodyReader.START);
+        if (start.complete(declared)) {
+            pass(request, response, chain, decoded(new ByteArrayInputStream(start.bytes(), 0, start.length()), !identity,
+                    response), limit, !identity);
+            return;
         }
-        readWithoutBlocking(request, response, start, started, declared, limit);
+        readWithoutBlocking(request, response, start.bytes(), start.length(), declared, limit);
     }
 
     /** The body as the application reads it: gunzipped when it was sent gzipped (null after a 400 for bad gzip). */
@@ -232,7 +215,7 @@ class RequestBodyFilter extends OncePerRequestFilter {
     }
 
     /** Multipart and form bodies: the container parses them from the socket itself (getParts, getParameter). */
-    private static boolean parsedByContainer(HttpServletRequest request) {
+    static boolean parsedByContainer(HttpServletRequest request) {
         String type = request.getContentType();
         if (type == null) {
             return false;

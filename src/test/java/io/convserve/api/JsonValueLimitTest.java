@@ -21,7 +21,7 @@ class JsonValueLimitTest {
         // 10 scalar values: the name and nine numbers
         String body = "{\"inputs\": [{\"name\": \"x\", \"data\": [1, 2, 3, 4, 5, 6, 7, 8, 9]}]}";
         assertThatThrownBy(() -> JsonValueLimit.check(body.getBytes(StandardCharsets.UTF_8), 0, body.length(), 9,
-                "set by inference.limits.max-request-values"))
+                () -> "set by inference.limits.max-request-values"))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status())
                         .isEqualTo(HttpStatus.CONTENT_TOO_LARGE))
                 .hasMessageStartingWith("request body holds more than 9 JSON values")
@@ -31,9 +31,9 @@ class JsonValueLimitTest {
     @Test
     void checkWhenAtTheLimitOrNotJsonPasses() {
         String body = "{\"inputs\": [{\"name\": \"x\", \"data\": [1, 2, 3, 4, 5, 6, 7, 8]}]}"; // 9 scalar values
-        JsonValueLimit.check(body.getBytes(StandardCharsets.UTF_8), 0, body.length(), 9, "");
+        JsonValueLimit.check(body.getBytes(StandardCharsets.UTF_8), 0, body.length(), 9, () -> "");
         byte[] broken = "[1, 2, 3, oops".getBytes(StandardCharsets.UTF_8);
-        JsonValueLimit.check(broken, 0, broken.length, 1_000, "");
+        JsonValueLimit.check(broken, 0, broken.length, 1_000, () -> "");
     }
 
     @Test
@@ -52,7 +52,7 @@ class JsonValueLimitTest {
         long id = Thread.currentThread().getId();
         long before = threads.getThreadAllocatedBytes(id);
         long t0 = System.nanoTime();
-        assertThatThrownBy(() -> JsonValueLimit.check(body, 0, body.length, 54_272, "lenet5"))
+        assertThatThrownBy(() -> JsonValueLimit.check(body, 0, body.length, 54_272, () -> "lenet5"))
                 .hasMessageStartingWith("request body holds more than 54272 JSON values");
         long countMs = (System.nanoTime() - t0) / 1_000_000;
         long counted = threads.getThreadAllocatedBytes(id) - before;

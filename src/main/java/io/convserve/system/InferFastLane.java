@@ -1,0 +1,124 @@
+package io.convserve.system;
+
+import io.convserve.api.InferBodyLimits;
+import io.convserve.api.InferHandler;
+import io.convserve.serving.ApiKeys;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.filter.ServerHttpObservationFilter;
+
+/**
+ * Serves the plain v2 infer request, the hottest route, without Spring Security's filter chain and Spring MVC's
+ * dispatch, which cost more than the rest of a small request together (docs/benchmarks.md, "The request path").
+ * It runs after the request id and the {@code http.server.requests} observation, and takes a request only when the
+ * slower lane would let it through unchanged:
+ * <ul>
+ *   <li>{@code POST /v2/models/{model}[/versions/{version}]/infer} spelled plainly (letters, digits, {@code _ - .},
+ *       no encoding, no dot segments, no path parameters, no context path), so the firewall has nothing to reject;</li>
+ *   <li>the key the route needs, if any ({@link ApiKeys}, as {@link RouteAccess} decides for the same path);</li>
+ *   <li>a body of declared length within the route's limit ({@link InferBodyLimits}), not encoded, not a form, and
+ *       already buffered by the container whole: it never waits for a client.</li>
+ * </ul>
+ * Anything else goes on down the usual chain, with the bytes read so far handed to {@link RequestBodyFilter}. A
+ * request that fails here goes on too, with the exception in {@link InferHandler#FAILURE}, so that errors are
+ * answered by Spring MVC's one exception handler and look the same whichever lane the request took.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 2)
+class InferFastLane extends OncePerRequestFilter {
+
+    private static final String PREFIX = "/v2/models/";
+    private static final String SUFFIX = "/infer";
+    private static final Pattern ROUTE = Pattern.compile(
+            "/v2/models/([A-Za-z0-9_-][A-Za-z0-9_.-]*)(?:/versions/([A-Za-z0-9_-][A-Za-z0-9_.-]*))?/infer");
+
+    /** The headers Spring Security's defaults put on every answer (cache control is left to the routes). */
+    private static final String[][] SECURITY_HEADERS = {
+            {"X-Content-Type-Options", "nosniff"}, {"X-XSS-Protection", "0"}, {"X-Frame-Options", "DENY"}};
+
+    private final InferHandler handler;
+    private final InferBodyLimits bodyLimits;
+    private final ApiKeys keys;
+
+    InferFastLane(InferHandler handler, InferBodyLimits bodyLimits, ApiKeys keys) {
+        this.handler = handler;
+        this.bodyLimits = bodyLimits;
+        this.keys = keys;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String uri = request.getRequestURI();
+        Matcher route = "POST".equals(request.getMethod()) && uri.startsWith(PREFIX) && uri.endsWith(SUFFIX)
+                ? ROUTE.matcher(uri) : null;
+        long declared = request.getContentLengthLong();
+        String header = request.getHeader(InferHandler.HEADER_LENGTH);
+        if (route == null || !route.matches() || declared <= 0 || !plainBody(request)
+                || header != null && !isInt(header)
+                || keys.check(ApiKeys.Access.INFERENCE, ApiKeyAuthentication.presentedKey(request)) != null
+                || declared > bodyLimits.forModel(route.group(1), route.group(2)).bytes()) {
+            chain.doFilter(request, response);
+            return;
+        }
+        BodyReader.Start start = BodyReader.readBuffered(request.getInputStream(), declared, null);
+        if (!start.complete(declared)) {
+            request.setAttribute(BodyReader.START, start); // the rest arrives without holding a thread
+            chain.doFilter(request, response);
+            return;
+        }
+        String version = route.group(2);
+        ServerHttpObservationFilter.findObservationContext(request).ifPresent(observation ->
+                observation.setPathPattern(version == null ? InferHandler.ROUTE : InferHandler.VERSIONED_ROUTE));
+        ResponseEntity<byte[]> answer;
+        try {
+            answer = handler.infer(route.group(1), version, start.bytes(),
+                    header == null ? null : Integer.valueOf(header.trim()));
+        } catch (RuntimeException e) {
+            request.setAttribute(InferHandler.FAILURE, e);
+            request.setAttribute(BodyReader.BODY, start.bytes());
+            chain.doFilter(request, response);
+            return;
+        }
+        write(answer, response);
+    }
+
+    /** A header Spring MVC would read as an Integer (else it answers why not). */
+    private static boolean isInt(String value) {
+        try {
+            Integer.parseInt(value.trim());
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** Read as sent: no content coding to undo, and not a form the container would parse itself. */
+    private static boolean plainBody(HttpServletRequest request) {
+        String encoding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
+        return (encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity"))
+                && !RequestBodyFilter.parsedByContainer(request);
+    }
+
+    private static void write(ResponseEntity<byte[]> answer, HttpServletResponse response) throws IOException {
+        response.setStatus(answer.getStatusCode().value());
+        for (String[] header : SECURITY_HEADERS) {
+            response.setHeader(header[0], header[1]);
+        }
+        answer.getHeaders().forEach((name, values) -> values.forEach(value -> response.addHeader(name, value)));
+        byte[] body = answer.getBody() == null ? new byte[0] : answer.getBody();
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+}
