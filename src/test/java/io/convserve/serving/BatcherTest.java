@@ -27,6 +27,8 @@ class BatcherTest {
 
     final List<Integer> batches = new CopyOnWriteArrayList<>();
     final CountDownLatch release = new CountDownLatch(1);
+    /** Counted down when the first (blocked) pass has begun: the worker holds it, later requests queue. */
+    final CountDownLatch blocked = new CountDownLatch(1);
     volatile boolean blockFirst;
     final AtomicInteger runs = new AtomicInteger();
     Batcher batcher;
@@ -36,6 +38,7 @@ class BatcherTest {
     /** Doubles every value; output rows have 2 values per example (the example's first value, doubled, twice). */
     Map<String, InferenceService.Result> engine(LoadedModel m, float[] values, long[] shape, Set<String> layers) {
         if (runs.getAndIncrement() == 0 && blockFirst) {
+            blocked.countDown();
             try {
                 release.await(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -87,7 +90,7 @@ class BatcherTest {
         blockFirst = true;
         start(new BatchingSettings(true, 64, 0, 100, 0, 0, 1));
         Batcher.Job first = batcher.submit(example(0, 1), new long[] {1, 3}, Set.of(), 0);
-        Thread.sleep(100); // the worker is now inside the first (blocked) pass
+        assertThat(blocked.await(5, TimeUnit.SECONDS)).as("the first pass began").isTrue();
         List<Batcher.Job> jobs = new ArrayList<>();
         for (int i = 1; i <= 10; i++) {
             jobs.add(batcher.submit(example(100 * i, i % 3 + 1), new long[] {i % 3 + 1, 3}, Set.of(), 0));
@@ -129,7 +132,7 @@ class BatcherTest {
         blockFirst = true;
         start(new BatchingSettings(true, 8, 0, 100, 0, 0, 1));
         batcher.submit(example(0, 1), new long[] {1, 3}, Set.of(), 0);
-        Thread.sleep(100);
+        assertThat(blocked.await(5, TimeUnit.SECONDS)).as("the first pass began").isTrue();
         List<Batcher.Job> jobs = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             jobs.add(batcher.submit(example(i, 3), new long[] {3, 3}, i == 4 ? Set.of("conv1") : Set.of(), 0));
@@ -161,7 +164,7 @@ class BatcherTest {
         blockFirst = true;
         start(new BatchingSettings(true, 64, 0, 3, 0, 0, 1));
         batcher.submit(example(0, 1), new long[] {1, 3}, Set.of(), 0);
-        Thread.sleep(100);
+        assertThat(blocked.await(5, TimeUnit.SECONDS)).as("the first pass began").isTrue();
         List<Batcher.Job> accepted = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             accepted.add(batcher.submit(example(i, 1), new long[] {1, 3}, Set.of(), 0));
@@ -180,7 +183,7 @@ class BatcherTest {
         blockFirst = true;
         start(new BatchingSettings(true, 64, 0, 100, 0, 0, 1));
         batcher.submit(example(0, 1), new long[] {1, 3}, Set.of(), 0);
-        Thread.sleep(100);
+        assertThat(blocked.await(5, TimeUnit.SECONDS)).as("the first pass began").isTrue();
         Batcher.Job late = batcher.submit(example(5, 1), new long[] {1, 3}, Set.of(),
                 TimeUnit.MILLISECONDS.toNanos(20));
         Batcher.Job patient = batcher.submit(example(7, 1), new long[] {1, 3}, Set.of(), 0);
@@ -212,7 +215,7 @@ class BatcherTest {
         blockFirst = true;
         start(new BatchingSettings(true, 64, 0, 100, 0, 0, 1));
         Batcher.Job running = batcher.submit(example(0, 1), new long[] {1, 3}, Set.of(), 0);
-        Thread.sleep(100);
+        assertThat(blocked.await(5, TimeUnit.SECONDS)).as("the first pass began").isTrue();
         Batcher.Job queued = batcher.submit(example(1, 1), new long[] {1, 3}, Set.of(), 0);
         batcher.close("shutting down");
         release.countDown();

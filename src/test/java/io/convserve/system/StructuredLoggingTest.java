@@ -18,8 +18,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * One property switches the console to structured JSON (Spring Boot's {@code logging.structured.format.console});
- * every line a request causes carries its request id (the one returned in {@code X-Request-Id}) and its trace and
- * span ids.
+ * every line a request causes carries its request id (the one returned in {@code X-Request-Id}), and the ids of the
+ * caller's trace when it sends one. Without a trace context from the caller and with nothing sampled (no OTLP
+ * endpoint), a request gets no trace: no span ids that lead nowhere.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "logging.structured.format.console=ecs")
@@ -29,24 +30,37 @@ class StructuredLoggingTest {
     @LocalServerPort
     int port;
 
-    @Test
-    void logLinesOfARequestAreJsonWithItsRequestAndTraceIds(CapturedOutput output) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+    /** The 'serving model=lenet5' log line of a reload sent with the request id and, if not null, a traceparent. */
+    JsonNode reloadLine(CapturedOutput output, String requestId, String traceparent) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(
                         URI.create("http://localhost:" + port + "/v2/repository/models/lenet5/load"))
-                .header("Content-Type", "application/json").header("X-Request-Id", "reload-42")
-                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Content-Type", "application/json").header("X-Request-Id", requestId)
+                .POST(HttpRequest.BodyPublishers.ofString("{}"));
+        if (traceparent != null) {
+            request.header("traceparent", traceparent);
+        }
+        HttpResponse<String> r = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        assertThat(r.headers().firstValue("X-Request-Id")).hasValue("reload-42");
+        assertThat(r.headers().firstValue("X-Request-Id")).hasValue(requestId);
 
         JsonMapper json = JsonMapper.builder().build();
         List<JsonNode> lines = output.getOut().lines().filter(l -> l.startsWith("{")).map(json::readTree)
-                .filter(n -> n.path("request_id").asString("").equals("reload-42")).toList();
+                .filter(n -> n.path("request_id").asString("").equals(requestId)).toList();
         assertThat(lines).as("JSON log lines of the request").isNotEmpty();
-        JsonNode serving = lines.stream().filter(n -> n.path("message").asString("").startsWith("serving model=lenet5"))
+        return lines.stream().filter(n -> n.path("message").asString("").startsWith("serving model=lenet5"))
                 .findFirst().orElseThrow(() -> new AssertionError("no 'serving model=lenet5' line in " + lines));
-        assertThat(serving.path("traceId").asString("")).matches("[0-9a-f]{32}");
-        assertThat(serving.path("spanId").asString("")).matches("[0-9a-f]{16}");
-        assertThat(serving.path("log").path("level").asString("")).isEqualTo("INFO");
+    }
+
+    @Test
+    void logLinesOfARequestAreJsonWithItsRequestAndTraceIds(CapturedOutput output) throws Exception {
+        String traceId = "7bf92f3577b34da6a3ce929d0e0e4731";
+        JsonNode traced = reloadLine(output, "reload-42", "00-" + traceId + "-00f067aa0ba902b7-00");
+        assertThat(traced.path("traceId").asString("")).as("the caller's trace").isEqualTo(traceId);
+        assertThat(traced.path("spanId").asString("")).matches("[0-9a-f]{16}").isNotEqualTo("00f067aa0ba902b7");
+        assertThat(traced.path("log").path("level").asString("")).isEqualTo("INFO");
+
+        JsonNode untraced = reloadLine(output, "reload-43", null);
+        assertThat(untraced.has("traceId")).as("no trace without a caller's context or sampling: " + untraced).isFalse();
 
         HttpResponse<String> generated = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://localhost:" + port + "/v2/health/live")).header("X-Request-Id", "not a token; <b>")
