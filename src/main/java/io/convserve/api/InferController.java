@@ -38,6 +38,6 @@ class InferController {
         if (failure != null) {
             throw failure; // the fast lane ran this request already and met this
         }
-        return handler.infer(model, version, body, headerLength);
+        return handler.infer(model, version, body, headerLength).toResponseEntity();
     }
 }

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
 
 /**
@@ -42,12 +41,12 @@ public class InferHandler {
     }
 
     /** @param version null for the model's default version; @param headerLength null for a JSON-only body */
-    public ResponseEntity<byte[]> infer(String model, String version, byte[] body, Integer headerLength) {
+    public InferResponseWriter.Answer infer(String model, String version, byte[] body, Integer headerLength) {
         LoadedModel m = lookup.find(model, version);
         return inference.request(m, () -> run(m, body == null ? new byte[0] : body, headerLength));
     }
 
-    private ResponseEntity<byte[]> run(LoadedModel m, byte[] body, Integer headerLength) {
+    private InferResponseWriter.Answer run(LoadedModel m, byte[] body, Integer headerLength) {
         int maxBatch = inference.settings(m).maxBatchSize();
         long maxElements = maxBatch * m.network().inputShape().elements();
         long example = m.network().inputShape().elements();

@@ -148,9 +148,7 @@ final class InferRequestReader {
             ByteBuffer slice = binary.slice().order(ByteOrder.LITTLE_ENDIAN).limit((int) size);
             binary.position(binary.position() + (int) size);
             float[] values = new float[(int) elements];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = datatype.read(slice, i);
-            }
+            datatype.readAll(slice, values);
             return new Input(name, datatype, shape, checkFinite(values, where));
         }
         JsonNode data = node.get("data");

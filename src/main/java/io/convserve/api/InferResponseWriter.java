@@ -18,7 +18,7 @@ import tools.jackson.databind.json.JsonMapper;
  * ({@code binary_data_size} per output, {@code Inference-Header-Content-Length} header), and the
  * {@code classification} extension's {@code "score:index:label"} strings.
  */
-final class InferResponseWriter {
+public final class InferResponseWriter {
 
     static final String HEADER_LENGTH = "Inference-Header-Content-Length";
     private static final JsonMapper MAPPER = JsonMapper.builder().build();
@@ -37,7 +37,31 @@ final class InferResponseWriter {
         return new Tensor(name, classes.shape(), null, classes.strings(), binary);
     }
 
-    static ResponseEntity<byte[]> write(LoadedModel model, String id, List<Tensor> tensors) {
+    /**
+     * An infer answer: JSON, or a JSON header of {@code jsonLength} bytes followed by binary tensors. Its own type, not
+     * a {@link ResponseEntity}: the fast lane writes it to the servlet response directly.
+     */
+    public record Answer(byte[] body, int jsonLength) {
+
+        public boolean binary() {
+            return jsonLength < body.length;
+        }
+
+        public String contentType() {
+            return binary() ? MediaType.APPLICATION_OCTET_STREAM_VALUE : MediaType.APPLICATION_JSON_VALUE;
+        }
+
+        ResponseEntity<byte[]> toResponseEntity() {
+            HttpHeaders headers = new HttpHeaders();
+            if (binary()) {
+                headers.set(HEADER_LENGTH, Integer.toString(jsonLength));
+            }
+            headers.set(HttpHeaders.CONTENT_TYPE, contentType());
+            return ResponseEntity.ok().headers(headers).body(body);
+        }
+    }
+
+    static Answer write(LoadedModel model, String id, List<Tensor> tensors) {
         List<byte[]> binary = new ArrayList<>();
         ByteArrayOutputStream out = new ByteArrayOutputStream(512);
         // written by the streaming generator: a tree or a map costs more than the rest of a small answer
@@ -82,15 +106,9 @@ final class InferResponseWriter {
             json.writeEndArray();
             json.writeEndObject();
         }
-        if (binary.isEmpty()) {
-            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(out.toByteArray());
-        }
         int jsonLength = out.size();
         binary.forEach(out::writeBytes);
-        HttpHeaders headers = new HttpHeaders();
-        headers.set(HEADER_LENGTH, Integer.toString(jsonLength));
-        headers.setContentType(MediaType.APPLICATION_OCTET_STREAM);
-        return ResponseEntity.ok().headers(headers).body(out.toByteArray());
+        return new Answer(out.toByteArray(), jsonLength);
     }
 
     private static byte[] bytes(float[] values) {

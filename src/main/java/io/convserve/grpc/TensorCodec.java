@@ -55,13 +55,7 @@ final class TensorCodec {
             }
             ByteBuffer buffer = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
             values = new float[elements];
-            if (datatype == Datatype.FP32) {
-                buffer.asFloatBuffer().get(values);
-            } else {
-                for (int i = 0; i < elements; i++) {
-                    values[i] = datatype.read(buffer, i);
-                }
-            }
+            datatype.readAll(buffer, values);
         } else {
             values = typed(input.getContents(), datatype, elements, shape, where);
         }

@@ -80,6 +80,17 @@ public enum Datatype {
         };
     }
 
+    /** Reads {@code out.length} elements of a little-endian buffer from its start; FP32 in one bulk copy. */
+    public void readAll(ByteBuffer buffer, float[] out) {
+        if (this == FP32) {
+            buffer.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+            return;
+        }
+        for (int i = 0; i < out.length; i++) {
+            out[i] = read(buffer, i);
+        }
+    }
+
     /** IEEE 754 binary16 to float (Float.float16ToFloat arrives only in Java 20). */
     public static float halfToFloat(short half) {
         int h = half & 0xFFFF;

@@ -2,6 +2,7 @@ package io.convserve.system;
 
 import io.convserve.api.InferBodyLimits;
 import io.convserve.api.InferHandler;
+import io.convserve.api.InferResponseWriter;
 import io.convserve.serving.ApiKeys;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -13,7 +14,6 @@ import java.util.regex.Pattern;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.filter.ServerHttpObservationFilter;
@@ -81,7 +81,7 @@ class InferFastLane extends OncePerRequestFilter {
         String version = route.group(2);
         ServerHttpObservationFilter.findObservationContext(request).ifPresent(observation ->
                 observation.setPathPattern(version == null ? InferHandler.ROUTE : InferHandler.VERSIONED_ROUTE));
-        ResponseEntity<byte[]> answer;
+        InferResponseWriter.Answer answer;
         try {
             answer = handler.infer(route.group(1), version, start.bytes(),
                     header == null ? null : Integer.valueOf(header.trim()));
@@ -111,14 +111,16 @@ class InferFastLane extends OncePerRequestFilter {
                 && !RequestBodyFilter.parsedByContainer(request);
     }
 
-    private static void write(ResponseEntity<byte[]> answer, HttpServletResponse response) throws IOException {
-        response.setStatus(answer.getStatusCode().value());
+    private static void write(InferResponseWriter.Answer answer, HttpServletResponse response) throws IOException {
+        response.setStatus(HttpServletResponse.SC_OK);
         for (String[] header : SECURITY_HEADERS) {
             response.setHeader(header[0], header[1]);
         }
-        answer.getHeaders().forEach((name, values) -> values.forEach(value -> response.addHeader(name, value)));
-        byte[] body = answer.getBody() == null ? new byte[0] : answer.getBody();
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
+        if (answer.binary()) {
+            response.setHeader(InferHandler.HEADER_LENGTH, Integer.toString(answer.jsonLength()));
+        }
+        response.setContentType(answer.contentType());
+        response.setContentLength(answer.body().length);
+        response.getOutputStream().write(answer.body());
     }
 }

@@ -13,14 +13,13 @@ import static org.mockito.Mockito.when;
 import io.convserve.api.ApiException;
 import io.convserve.api.InferBodyLimits;
 import io.convserve.api.InferHandler;
+import io.convserve.api.InferResponseWriter;
 import io.convserve.registry.RepositoryProperties;
 import io.convserve.serving.ApiKeys;
 import io.convserve.serving.AuthProperties;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
-import org.springframework.http.MediaType;
-import org.springframework.http.ResponseEntity;
 import org.springframework.mock.web.MockFilterChain;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
@@ -42,7 +41,7 @@ class InferFastLaneTest {
     InferFastLaneTest() {
         when(limits.forModel(anyString(), any())).thenReturn(new InferBodyLimits.Limit(1000, "the rule"));
         when(handler.infer(anyString(), any(), any(), any()))
-                .thenReturn(ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(ANSWER));
+                .thenReturn(new InferResponseWriter.Answer(ANSWER, ANSWER.length));
     }
 
     static MockHttpServletRequest request(String path, Consumer<MockHttpServletRequest> change) {
