@@ -84,8 +84,9 @@ public enum Activation {
         switch (this) {
             case NONE -> { }
             case RELU -> {
+                // a compare and select, which C2 vectorises; Math.max(float) also orders -0.0 and 0.0 and does not
                 for (int i = 0; i < n; i++) {
-                    x[i] = Math.max(x[i], 0f);
+                    x[i] = x[i] < 0f ? 0f : x[i];
                 }
             }
             case LEAKY_RELU -> {

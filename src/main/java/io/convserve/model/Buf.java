@@ -59,6 +59,12 @@ final class Buf {
         return h;
     }
 
+    /** Copies {@code values} into the array in one bulk copy (ND4J's setData puts element by element). */
+    void write(float[] values) {
+        nio.put(0, values, 0, values.length);
+        arrayWritten();
+    }
+
     /** A native step wrote the array: the heap copy becomes stale. */
     void arrayWritten() {
         arrayValid = true;

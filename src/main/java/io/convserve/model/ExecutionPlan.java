@@ -202,8 +202,7 @@ public final class ExecutionPlan {
             throw new IllegalArgumentException("expected " + input.target().length() + " values for batch " + batch
                     + ", received " + values.length);
         }
-        input.target().data().setData(values);
-        input.arrayWritten();
+        input.write(values);
         return run(layers);
     }
 
