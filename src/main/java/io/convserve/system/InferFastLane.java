@@ -3,7 +3,9 @@ package io.convserve.system;
 import io.convserve.api.InferBodyLimits;
 import io.convserve.api.InferHandler;
 import io.convserve.api.InferResponseWriter;
+import io.convserve.metrics.HttpServerMeters;
 import io.convserve.serving.ApiKeys;
+import io.micrometer.core.instrument.LongTaskTimer;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -11,10 +13,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
-import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.filter.ServerHttpObservationFilter;
 
@@ -33,10 +32,16 @@ import org.springframework.web.filter.ServerHttpObservationFilter;
  * Anything else goes on down the usual chain, with the bytes read so far handed to {@link RequestBodyFilter}. A
  * request that fails here goes on too, with the exception in {@link InferHandler#FAILURE}, so that errors are
  * answered by Spring MVC's one exception handler and look the same whichever lane the request took.
+ * <p>
+ * The lane is registered twice ({@link FastLaneConfiguration}). Before the {@code http.server.requests} observation
+ * it takes requests that will not be traced ({@link TracedRequests}) and times them itself into the same meters
+ * ({@link HttpServerMeters}): an observation costs more than the rest of the lane. After the observation it takes the
+ * traced ones, which the observation times and traces.
  */
-@Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 2)
 class InferFastLane extends OncePerRequestFilter {
+
+    /** Where the lane sits: ahead of the observation (untraced requests) or inside it (traced ones). */
+    enum Position { BEFORE_OBSERVATION, OBSERVED }
 
     private static final String PREFIX = "/v2/models/";
     private static final String SUFFIX = "/infer";
@@ -50,11 +55,18 @@ class InferFastLane extends OncePerRequestFilter {
     private final InferHandler handler;
     private final InferBodyLimits bodyLimits;
     private final ApiKeys keys;
+    private final Position position;
+    private final TracedRequests traced;
+    private final HttpServerMeters meters;
 
-    InferFastLane(InferHandler handler, InferBodyLimits bodyLimits, ApiKeys keys) {
+    InferFastLane(InferHandler handler, InferBodyLimits bodyLimits, ApiKeys keys, Position position,
+                  TracedRequests traced, HttpServerMeters meters) {
         this.handler = handler;
         this.bodyLimits = bodyLimits;
         this.keys = keys;
+        this.position = position;
+        this.traced = traced;
+        this.meters = meters;
     }
 
     @Override
@@ -65,33 +77,44 @@ class InferFastLane extends OncePerRequestFilter {
                 ? ROUTE.matcher(uri) : null;
         long declared = request.getContentLengthLong();
         String header = request.getHeader(InferHandler.HEADER_LENGTH);
-        if (route == null || !route.matches() || declared <= 0 || !plainBody(request)
+        if (route == null || traced.test(request) != (position == Position.OBSERVED) || !route.matches()
+                || declared <= 0 || !plainBody(request)
                 || header != null && !isInt(header)
                 || keys.check(ApiKeys.Access.INFERENCE, ApiKeyAuthentication.presentedKey(request)) != null
                 || declared > bodyLimits.forModel(route.group(1), route.group(2)).bytes()) {
             chain.doFilter(request, response);
             return;
         }
+        long started = System.nanoTime();
+        LongTaskTimer.Sample inFlight = position == Position.OBSERVED ? null : meters.postStarted();
         BodyReader.Start start = BodyReader.readBuffered(request.getInputStream(), declared, null);
         if (!start.complete(declared)) {
+            meters.postHandedOn(inFlight);
             request.setAttribute(BodyReader.START, start); // the rest arrives without holding a thread
             chain.doFilter(request, response);
             return;
         }
         String version = route.group(2);
-        ServerHttpObservationFilter.findObservationContext(request).ifPresent(observation ->
-                observation.setPathPattern(version == null ? InferHandler.ROUTE : InferHandler.VERSIONED_ROUTE));
+        String pattern = version == null ? InferHandler.ROUTE : InferHandler.VERSIONED_ROUTE;
+        ServerHttpObservationFilter.findObservationContext(request).ifPresent(o -> o.setPathPattern(pattern));
         InferResponseWriter.Answer answer;
         try {
             answer = handler.infer(route.group(1), version, start.bytes(),
                     header == null ? null : Integer.valueOf(header.trim()));
         } catch (RuntimeException e) {
+            meters.postHandedOn(inFlight);
             request.setAttribute(InferHandler.FAILURE, e);
             request.setAttribute(BodyReader.BODY, start.bytes());
             chain.doFilter(request, response);
             return;
         }
-        write(answer, response);
+        try {
+            write(answer, response);
+        } catch (IOException | RuntimeException e) {
+            meters.postHandedOn(inFlight); // the client went away: not a success to time
+            throw e;
+        }
+        meters.postSucceeded(inFlight, pattern, System.nanoTime() - started);
     }
 
     /** A header Spring MVC would read as an Integer (else it answers why not). */

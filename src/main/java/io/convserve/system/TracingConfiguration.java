@@ -2,13 +2,10 @@ package io.convserve.system;
 
 import io.convserve.serving.RequestTracing;
 import io.micrometer.observation.Observation;
-import io.micrometer.observation.transport.ReceiverContext;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.handler.DefaultTracingObservationHandler;
 import io.micrometer.tracing.handler.PropagatingReceiverTracingObservationHandler;
-import io.micrometer.tracing.handler.TracingObservationHandler;
 import io.micrometer.tracing.propagation.Propagator;
-import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.micrometer.tracing.autoconfigure.MicrometerTracingAutoConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -67,32 +64,5 @@ class TracingConfiguration {
                 return super.supportsContext(context) && traced.test(context);
             }
         };
-    }
-
-    /** Whether an observation gets a span: always when spans are sampled, else when a caller's context comes in. */
-    record TracedRequests(boolean sampling, List<String> fields) {
-
-        boolean test(Observation.Context context) {
-            if (sampling || !(context instanceof ReceiverContext<?> received) || carries(received)) {
-                return true;
-            }
-            // the handler that times the request looks for the tracing state the declined handlers would have left
-            context.computeIfAbsent(TracingObservationHandler.TracingContext.class,
-                    key -> new TracingObservationHandler.TracingContext());
-            return false;
-        }
-
-        private <C> boolean carries(ReceiverContext<C> received) {
-            C carrier = received.getCarrier();
-            if (carrier == null) {
-                return true;
-            }
-            for (String field : fields) {
-                if (received.getGetter().get(carrier, field) != null) {
-                    return true;
-                }
-            }
-            return false;
-        }
     }
 }

@@ -14,9 +14,11 @@ import io.convserve.api.ApiException;
 import io.convserve.api.InferBodyLimits;
 import io.convserve.api.InferHandler;
 import io.convserve.api.InferResponseWriter;
+import io.convserve.metrics.HttpServerMeters;
 import io.convserve.registry.RepositoryProperties;
 import io.convserve.serving.ApiKeys;
 import io.convserve.serving.AuthProperties;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -35,8 +37,12 @@ class InferFastLaneTest {
 
     final InferHandler handler = mock(InferHandler.class);
     final InferBodyLimits limits = mock(InferBodyLimits.class);
-    final InferFastLane lane = new InferFastLane(handler, limits,
-            new ApiKeys(new AuthProperties(List.of(), null, List.of("k3y")), RepositoryProperties.defaults()));
+    final ApiKeys keys = new ApiKeys(new AuthProperties(List.of(), null, List.of("k3y")), RepositoryProperties.defaults());
+    final TracedRequests traced = new TracedRequests(false, List.of("traceparent", "b3"));
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final HttpServerMeters meters = new HttpServerMeters(registry, "http.server.requests", true);
+    final InferFastLane lane = new InferFastLane(handler, limits, keys, InferFastLane.Position.BEFORE_OBSERVATION,
+            traced, meters);
 
     InferFastLaneTest() {
         when(limits.forModel(anyString(), any())).thenReturn(new InferBodyLimits.Limit(1000, "the rule"));
@@ -79,6 +85,25 @@ class InferFastLaneTest {
         assertThat(response.getContentType()).isEqualTo("application/json");
         assertThat(response.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
         assertThat(response.getHeader("X-Frame-Options")).isEqualTo("DENY");
+        assertThat(registry.get("http.server.requests").tags("method", "POST", "status", "200", "outcome", "SUCCESS",
+                "uri", "/v2/models/{model}/versions/{version}/infer", "error", "none", "exception", "none").timer()
+                .count()).as("timed as the observation would have").isEqualTo(1);
+        assertThat(registry.get("http.server.requests.active").longTaskTimer().activeTasks()).isZero();
+    }
+
+    @Test
+    void aTracedRequestIsLeftToTheLaneInsideTheObservation() throws Exception {
+        MockFilterChain chain = passedOn(request("/v2/models/lenet5/infer", r -> r.addHeader("b3", "80f198ee56343ba8-e457b5a2e4d86bd1-1")));
+        InferFastLane observed = new InferFastLane(handler, limits, keys, InferFastLane.Position.OBSERVED, traced, meters);
+        MockFilterChain untracedChain = new MockFilterChain();
+        observed.doFilter(request("/v2/models/lenet5/infer", r -> { }), new MockHttpServletResponse(), untracedChain);
+        assertThat(untracedChain.getRequest()).as("an untraced request was the first lane's").isNotNull();
+        verify(handler, never()).infer(any(), any(), any(), any());
+
+        MockHttpServletResponse response = new MockHttpServletResponse();
+        observed.doFilter(chain.getRequest(), response, new MockFilterChain());
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(registry.find("http.server.requests").timer()).as("the observation times it").isNull();
     }
 
     @Test
