@@ -117,15 +117,19 @@ class InferFastLane extends OncePerRequestFilter {
         meters.postSucceeded(inFlight, pattern, System.nanoTime() - started);
     }
 
-    /** A header Spring MVC would read as an Integer (else it answers why not). */
+    /**
+     * A plain decimal int, which Spring MVC reads the same way. Anything else (a sign, leading zeros, which Spring
+     * reads as octal, hex, an overflow, not a number) goes to Spring MVC, which reads it or says why not.
+     */
     private static boolean isInt(String value) {
-        try {
-            Integer.parseInt(value.trim());
-            return true;
-        } catch (NumberFormatException e) {
+        String v = value.trim();
+        if (!PLAIN_INT.matcher(v).matches()) {
             return false;
         }
+        return v.length() < 10 || Long.parseLong(v) <= Integer.MAX_VALUE;
     }
+
+    private static final Pattern PLAIN_INT = Pattern.compile("0|[1-9][0-9]{0,9}");
 
     /** Read as sent: no content coding to undo, and not a form the container would parse itself. */
     private static boolean plainBody(HttpServletRequest request) {

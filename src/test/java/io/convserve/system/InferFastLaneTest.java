@@ -129,6 +129,11 @@ class InferFastLaneTest {
         passedOn(request("/v2/models/lenet5/infer", r -> r.setContentType("multipart/form-data; boundary=x")));
         passedOn(request("/v2/models/lenet5/infer", r -> r.setContentType("application/x-www-form-urlencoded")));
         passedOn(request("/v2/models/lenet5/infer", r -> r.addHeader("Inference-Header-Content-Length", "twelve")));
+        passedOn(request("/v2/models/lenet5/infer", r -> r.addHeader("Inference-Header-Content-Length", "013")));
+        passedOn(request("/v2/models/lenet5/infer", r -> r.addHeader("Inference-Header-Content-Length", "+13")));
+        passedOn(request("/v2/models/lenet5/infer", r -> r.addHeader("Inference-Header-Content-Length", "0xD")));
+        passedOn(request("/v2/models/lenet5/infer", r -> r.addHeader("Inference-Header-Content-Length",
+                "2147483648")));
         passedOn(request("/v2/models/lenet5/infer", r -> r.setContent(new byte[0])));
         passedOn(request("/v2/models/lenet5/infer", r -> r.setContent(new byte[1001])));
     }
