@@ -20,8 +20,7 @@ import org.springframework.web.filter.ServerHttpObservationFilter;
 /**
  * Serves the plain v2 infer request, the hottest route, without Spring Security's filter chain and Spring MVC's
  * dispatch, which cost more than the rest of a small request together (docs/benchmarks.md, "The request path").
- * It runs after the request id and the {@code http.server.requests} observation, and takes a request only when the
- * slower lane would let it through unchanged:
+ * It runs after the request id, and takes a request only when the usual chain would let it through unchanged:
  * <ul>
  *   <li>{@code POST /v2/models/{model}[/versions/{version}]/infer} spelled plainly (letters, digits, {@code _ - .},
  *       no encoding, no dot segments, no path parameters, no context path), so the firewall has nothing to reject;</li>
